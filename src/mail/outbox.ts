@@ -1,0 +1,85 @@
+// Writing an email = rendering it and inserting it into the outbox with an idempotency key.
+// Delivery is a separate job (jobId from the outbox id), so a retry of the caller writes
+// nothing twice and a retry of the send never delivers a message already marked sent.
+import { randomUUID } from 'node:crypto';
+import type { AppContext } from '../context.js';
+import type { Db } from '../db/client.js';
+import { insertOutbound } from '../db/outbound.js';
+import { JOBS } from '../queue/names.js';
+import type { TemplateVars } from './templates.js';
+
+export interface EmailRequest {
+  /** Unique per logical message, e.g. `confirm:42:<nonce>`: writing it twice is a no-op. */
+  key: string;
+  personId: number | null;
+  to: string;
+  template: string;
+  vars: TemplateVars;
+  /** A reply in the person's thread. */
+  inReplyTo?: string | null;
+  references?: string[];
+  /** 'auto-replied' for answers to a message, 'auto-generated' otherwise (RFC 3834). */
+  autoSubmitted?: 'auto-generated' | 'auto-replied';
+  replyTo?: string;
+  extraHeaders?: Record<string, string>;
+}
+
+type MailContext = Pick<AppContext, 'config' | 'templates'>;
+
+export function defaultFooter(ctx: MailContext): { footerHtml: string; footerText: string } {
+  const url = ctx.config.publicUrl;
+  return {
+    footerHtml: `Vous recevez ce message parce que vous vous êtes inscrit·e sur <a href="${url}">maillage</a>, le service de mise en relation pour les projets collectifs écologiques. Pour toute question, répondez simplement à ce message.`,
+    footerText: `—\nVous recevez ce message parce que vous vous êtes inscrit·e sur maillage (${url}). Pour toute question, répondez simplement à ce message.`,
+  };
+}
+
+/** Renders and stores the message; call enqueueSend with the id once the transaction commits. */
+export async function writeEmail(db: Db, ctx: MailContext, req: EmailRequest): Promise<{ id: number; created: boolean }> {
+  const vars = { preview: '', ...defaultFooter(ctx), ...req.vars };
+  const rendered = ctx.templates.render(req.template, vars);
+  const headers: Record<string, string> = {
+    'Auto-Submitted': req.autoSubmitted ?? 'auto-generated',
+    // Ask Exchange/Outlook not to answer our mail with out-of-office notices.
+    'X-Auto-Response-Suppress': 'OOF, AutoReply',
+    'X-Maillage-Template': req.template,
+    ...req.extraHeaders,
+  };
+  if (req.inReplyTo) {
+    headers['In-Reply-To'] = req.inReplyTo;
+    headers['References'] = [...(req.references ?? []), req.inReplyTo].filter((v, i, a) => a.indexOf(v) === i).join(' ');
+  }
+  if (req.replyTo) headers['Reply-To'] = req.replyTo;
+  return insertOutbound(db, {
+    idempotencyKey: req.key,
+    messageId: `<${randomUUID()}@${ctx.config.mailDomain}>`,
+    personId: req.personId,
+    to: req.to,
+    template: req.template,
+    subject: rendered.subject,
+    html: rendered.html,
+    text: rendered.text,
+    headers,
+  });
+}
+
+export async function enqueueSend(ctx: Pick<AppContext, 'queues'>, outboundId: number): Promise<void> {
+  await ctx.queues.mail.add(
+    JOBS.sendEmail,
+    { outboundId },
+    {
+      jobId: `send-${outboundId}`,
+      attempts: 8,
+      backoff: { type: 'exponential', delay: 5_000 },
+      removeOnComplete: { age: 7 * 24 * 3600, count: 10_000 },
+      removeOnFail: { age: 30 * 24 * 3600 },
+    },
+  );
+}
+
+/** Write then enqueue, for callers outside a transaction. */
+export async function sendEmail(ctx: AppContext, req: EmailRequest): Promise<number> {
+  const { id } = await writeEmail(ctx.sql, ctx, req);
+  await enqueueSend(ctx, id);
+  return id;
+}

@@ -1,0 +1,60 @@
+// Runs the job processors: one BullMQ Worker per queue, dispatching on the job name, and
+// declares the recurring jobs with upsertJobScheduler (idempotent: safe at every boot).
+import { Worker, type Job } from 'bullmq';
+import { allJobs } from '../jobs/index.js';
+import type { AppContext } from './context.js';
+import { createRedis } from './queue/connection.js';
+import { JOBS, QUEUES, type QueueName } from './queue/names.js';
+import { buildRegistry, type JobDefinition } from './queue/registry.js';
+
+export interface Workers {
+  close(): Promise<void>;
+}
+
+export function startWorkers(ctx: AppContext, options: { queues?: QueueName[]; jobs?: JobDefinition[] } = {}): Workers {
+  const registry = buildRegistry(options.jobs ?? allJobs);
+  const wanted = options.queues ?? Object.values(QUEUES);
+  const connection = createRedis(ctx.config.redisUrl, 'worker');
+  connection.on('error', (err) => ctx.log.warn({ err: err.message }, 'worker redis connection error'));
+  const workers: Worker[] = [];
+  for (const queue of wanted) {
+    const defs = [...registry.values()].filter((d) => d.queue === queue);
+    if (defs.length === 0) continue;
+    const concurrency = Math.max(1, ...defs.map((d) => d.concurrency ?? 1));
+    const limiter =
+      queue === QUEUES.mail && ctx.config.sendRatePerSecond > 0
+        ? { max: Math.max(1, Math.round(ctx.config.sendRatePerSecond)), duration: 1_000 }
+        : undefined;
+    const worker = new Worker(
+      queue,
+      async (job: Job) => {
+        const def = registry.get(job.name);
+        if (!def || def.queue !== queue) throw new Error(`No processor for job "${job.name}" on queue "${queue}"`);
+        const log = ctx.log.child({ queue, job: job.name, jobId: job.id });
+        const started = Date.now();
+        try {
+          const result = await def.process(job, { ...ctx, log });
+          log.debug({ ms: Date.now() - started }, 'job done');
+          return result;
+        } catch (err) {
+          log.warn({ ms: Date.now() - started, err: (err as Error).message, attempt: job.attemptsMade + 1 }, 'job failed');
+          throw err;
+        }
+      },
+      { connection, prefix: ctx.config.queuePrefix, concurrency, limiter, autorun: true },
+    );
+    worker.on('error', (err) => ctx.log.warn({ queue, err: err.message }, 'worker error'));
+    workers.push(worker);
+  }
+  return {
+    async close() {
+      await Promise.allSettled(workers.map((w) => w.close()));
+      connection.disconnect();
+    },
+  };
+}
+
+/** Recurring jobs. upsertJobScheduler replaces the previous definition instead of adding one. */
+export async function declareSchedules(ctx: AppContext): Promise<void> {
+  await ctx.queues.maintenance.upsertJobScheduler('sweep-outbox', { every: 60_000 }, { name: JOBS.sweepOutbox, data: {} });
+}
