@@ -1,0 +1,48 @@
+// The emails written after a proposal, and the footer every one of them carries: the links
+// that keep a person in control (pause, profile, unsubscribe, erase), personal to them.
+import type { Config } from '../config.js';
+import { eraseUrl, pauseUrl, profileUrl, unsubscribeUrl } from '../mail/links.js';
+import { escapeHtml } from '../web/html.js';
+
+export const TEMPLATES = {
+  meeting: 'meeting',
+  reminder: 'reminder',
+  followup: 'followup',
+  notUnderstood: 'not-understood',
+  answerReceived: 'answer-received',
+  paused: 'paused',
+  erased: 'erased',
+} as const;
+
+/** Sent to an address that no longer exists anywhere else; the send job deletes it once done. */
+export const ERASURE_TEMPLATE = TEMPLATES.erased;
+
+type LinkConfig = Pick<Config, 'secret' | 'publicUrl'>;
+
+/** Footer for a message to one person: why they get it, and their control links. */
+export function personalFooter(config: LinkConfig, personId: number): { footerHtml: string; footerText: string } {
+  const links: [string, string][] = [
+    ['Pause d’un mois', pauseUrl(config, personId, '1m')],
+    ['Pause de trois mois', pauseUrl(config, personId, '3m')],
+    ['Modifier mon profil', profileUrl(config, personId)],
+    ['Me désinscrire', unsubscribeUrl(config, personId)],
+    ['Effacer toutes mes données', eraseUrl(config, personId)],
+  ];
+  const why = 'Vous recevez ce message parce que vous vous êtes inscrit·e sur maillage, le service de mise en relation pour les projets collectifs écologiques.';
+  return {
+    footerHtml:
+      `${escapeHtml(why)}<br>` +
+      links.map(([label, url]) => `<a href="${escapeHtml(url)}">${escapeHtml(label)}</a>`).join(' · '),
+    footerText: `—\n${why}\n${links.map(([label, url]) => `${label} : ${url}`).join('\n')}`,
+  };
+}
+
+/** "le mardi 12 mars" in Paris time. */
+export function frenchDate(date: Date): string {
+  return date.toLocaleDateString('fr-FR', { weekday: 'long', day: 'numeric', month: 'long', timeZone: 'Europe/Paris' });
+}
+
+/** "le 12 mars 2026", for dates further away. */
+export function frenchFullDate(date: Date): string {
+  return date.toLocaleDateString('fr-FR', { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'Europe/Paris' });
+}
