@@ -1,0 +1,315 @@
+// Benchmark of the full weekly round against PostgreSQL: load the eligible profiles, find and
+// score candidates, select, explain, and write the introductions in one transaction; at 10k,
+// 50k and 100k synthetic people over real French communes (bench/synthetic.ts).
+//
+//   node --import tsx bench/round.ts                      # 10k, 50k, 100k
+//   node --import tsx bench/round.ts 20000                # other sizes
+//   node --import tsx bench/round.ts --two-workers        # also: the largest size, sharded, on two `maillage worker` processes
+//
+// References measured in the same run:
+// - floor: merely reading every eligible profile's matching columns from PostgreSQL;
+// - baseline: natural's TfIdf all-pairs on a 5,000-profile sample, extrapolated (quadratic).
+// Each size gets a fresh database (filled at COPY-like speed, not timed), dropped at the end, and
+// its round runs in a child process so that the peak memory (maxRSS) is the round's own.
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import { Queue } from 'bullmq';
+import { connect, dropDatabase, ensureDatabase } from '../src/db/client.js';
+import { migrate } from '../src/db/migrate.js';
+import { beginRound } from '../src/db/rounds.js';
+import { analyse } from '../src/match/text.js';
+import { createRedis } from '../src/queue/connection.js';
+import { JOBS, QUEUES } from '../src/queue/names.js';
+import { eligibleFrom } from '../src/round/load.js';
+import { fanOutRound } from '../src/round/fanout.js';
+import { writeRoundResult, type StoredRoundReport } from '../src/round/run.js';
+import { runRoundTask } from '../src/round/thread.js';
+import { fillProfiles } from './round-fill.js';
+import { generateProfiles } from './synthetic.js';
+
+const BASE_DB = process.env.BENCH_DATABASE_URL ?? 'postgres://127.0.0.1:5432/postgres';
+const REDIS = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
+const SELF = fileURLToPath(import.meta.url);
+const BIN = fileURLToPath(new URL('../bin/maillage.js', import.meta.url));
+
+function dbUrl(name: string): string {
+  const url = new URL(BASE_DB);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+interface RoundFigures {
+  size: number;
+  floorMs: number;
+  floorNativeMs: number;
+  roundMs: number;
+  fanOutMs: number;
+  proposalJobs: number;
+  maxRssMb: number;
+  report: StoredRoundReport;
+}
+
+async function bestOf(times: number, f: () => Promise<unknown>): Promise<number> {
+  let best = Infinity;
+  for (let k = 0; k < times; k++) {
+    const t = performance.now();
+    await f();
+    best = Math.min(best, performance.now() - t);
+  }
+  return best;
+}
+
+/** In a child process: the floor, then one full round, then its fan-out. */
+async function childRound(url: string, size: number): Promise<RoundFigures> {
+  const sql = connect(url);
+  // Floor: the matching columns of every eligible person, as PostgreSQL sends them.
+  const floorMs = await bestOf(3, () => sql`
+    select p.id, f.role, array_to_string(f.categories, ','), f.lat, f.lon, f.radius_km,
+           array_to_string(f.terms, ' '), array_to_string(f.term_counts, ','), p.waiting_since
+    ${eligibleFrom(sql)}`.values());
+  // The same with the driver parsing the arrays (postgres.js's own text[] parser).
+  const floorNativeMs = await bestOf(3, () => sql`
+    select p.id, f.role, f.categories, f.lat, f.lon, f.radius_km, f.terms, f.term_counts, p.waiting_since
+    ${eligibleFrom(sql)}`.values());
+
+  const settings = { maxPerPerson: 1 };
+  const started = performance.now();
+  const begun = await beginRound(sql, { trigger: 'manual', mode: 'single', jobId: null });
+  if (!begun.started) throw new Error('a round is already running in the bench database');
+  const computed = await runRoundTask(url, { kind: 'single', settings });
+  const { report } = await writeRoundResult(sql, begun.round, computed, { mode: 'single', settings });
+  const roundMs = performance.now() - started;
+  await new Promise((r) => setTimeout(r, 1_500)); // statistics reach pg_stat within a second
+  const [hot] = await sql`select n_tup_upd::int as updated, n_tup_hot_upd::int as hot from pg_stat_user_tables where relname = 'people'`;
+  process.stderr.write(`[people rows updated: ${hot?.updated}, of which in place (HOT): ${hot?.hot}] `);
+
+  const redis = createRedis(REDIS, 'queue');
+  const prefix = `bench-round-${randomBytes(4).toString('hex')}`;
+  const proposals = new Queue(QUEUES.proposals, { connection: redis, prefix });
+  const fanStart = performance.now();
+  const proposalJobs = await fanOutRound({ sql, queues: { proposals } as never }, begun.round.id);
+  const fanOutMs = performance.now() - fanStart;
+  await proposals.obliterate({ force: true });
+  await proposals.close();
+  redis.disconnect();
+  await sql.end();
+  return {
+    size,
+    floorMs,
+    floorNativeMs,
+    roundMs,
+    fanOutMs,
+    proposalJobs,
+    maxRssMb: process.resourceUsage().maxRSS / 1024,
+    report,
+  };
+}
+
+/** natural's TfIdf, every document against all others, on the same stems; timed per query. */
+function childBaseline(documents: number, queries: number): { documents: number; queries: number; perQueryMs: number } {
+  const require = createRequire(import.meta.url);
+  const TfIdf = require('natural/lib/natural/tfidf/tfidf') as new () => {
+    addDocument(document: string[]): void;
+    tfidfs(terms: string[], callback?: (i: number, measure: number) => void): number[];
+  };
+  const tfidf = new TfIdf();
+  const analysed = generateProfiles(documents, { seed: 42 }).map((p) => {
+    const { terms, counts } = analyse(p.description, { ignoreWords: p.commune ? [p.commune] : [] });
+    return terms.flatMap((term, k) => Array.from({ length: counts[k]! }, () => term));
+  });
+  for (const tokens of analysed) tfidf.addDocument(tokens);
+  let timed = 0;
+  let sink = 0;
+  const start = performance.now();
+  for (let q = 0; q < queries; q++) {
+    const terms = analysed[(q * 7919) % documents]!;
+    if (terms.length === 0) continue;
+    for (const measure of tfidf.tfidfs(terms)) sink += measure;
+    timed++;
+  }
+  if (sink < 0) console.log(sink);
+  return { documents, queries: timed, perQueryMs: (performance.now() - start) / timed };
+}
+
+function runChild(args: string[]): unknown {
+  const output = execFileSync(process.execPath, ['--import', 'tsx', SELF, ...args], {
+    encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  return JSON.parse(output.trim().split('\n').pop()!);
+}
+
+async function prepare(name: string, size: number): Promise<{ url: string; fillMs: number }> {
+  const url = dbUrl(name);
+  await dropDatabase(url);
+  await ensureDatabase(url);
+  const sql = connect(url);
+  const t = performance.now();
+  await migrate(sql);
+  await fillProfiles(sql, generateProfiles(size, { seed: 42 }));
+  // Kept to restore before the sharded run: the single round restarts everyone's waiting time,
+  // which would change who comes first.
+  await sql`create table bench_waiting as select id, waiting_since from people`;
+  await sql`vacuum analyze`;
+  const fillMs = performance.now() - t;
+  await sql.end();
+  return { url, fillMs };
+}
+
+function startWorker(url: string, prefix: string, shards: number): Promise<ChildProcess> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, 'worker'], {
+      env: { ...process.env, DATABASE_URL: url, REDIS_URL: REDIS, QUEUE_PREFIX: prefix, ROUND_SHARDS: String(shards), LOG_LEVEL: 'info' },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let out = '';
+    child.stdout!.on('data', (d) => {
+      out += d;
+      if (out.includes('maillage is running')) resolve(child);
+    });
+    child.on('exit', (code) => reject(new Error(`worker exited (${code})`)));
+  });
+}
+
+/** The same round, sharded, on two `maillage worker` processes; returns wall time to "done". */
+async function twoWorkers(url: string, shards: number): Promise<{ ms: number; report: StoredRoundReport; samePairs: number; singlePairs: number; shardedPairs: number }> {
+  const sql = connect(url);
+  // The single-process round's pairs, to compare with.
+  const single = new Set((await sql`select person_a, person_b, explanation from introductions`).map((r) => `${r.person_a}-${r.person_b}-${r.explanation}`));
+  await sql`truncate introductions, round_unmatched, round_shards, round_term_stats, rounds`;
+  await sql`update people p set waiting_since = b.waiting_since from bench_waiting b where b.id = p.id`;
+  const prefix = `bench-round-${randomBytes(4).toString('hex')}`;
+  const workers = await Promise.all([startWorker(url, prefix, shards), startWorker(url, prefix, shards)]);
+  const redis = createRedis(REDIS, 'queue');
+  const queue = new Queue(QUEUES.round, { connection: redis, prefix });
+  const started = performance.now();
+  await queue.add(JOBS.weeklyRound, { trigger: 'manual' }, { jobId: 'bench-sharded' });
+  let row: Record<string, unknown> | undefined;
+  for (;;) {
+    [row] = await sql`select status, report, error from rounds where status <> 'running'`;
+    if (row) break;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  const ms = performance.now() - started;
+  if (row.status !== 'done') throw new Error(`sharded round failed: ${row.error as string}`);
+  const shardedRows = await sql`select person_a, person_b, explanation from introductions`;
+  const samePairs = shardedRows.filter((r) => single.has(`${r.person_a}-${r.person_b}-${r.explanation}`)).length;
+  await Promise.all(workers.map((w) => new Promise((resolve) => {
+    w.once('exit', resolve);
+    w.kill('SIGTERM');
+  })));
+  for (const name of Object.values(QUEUES)) {
+    const q = new Queue(name, { connection: redis, prefix });
+    await q.obliterate({ force: true }).catch(() => {});
+    await q.close();
+  }
+  await queue.close();
+  redis.disconnect();
+  await sql.end();
+  return { ms, report: row.report as StoredRoundReport, samePairs, singlePairs: single.size, shardedPairs: shardedRows.length };
+}
+
+function fmt(value: number, digits = 0): string {
+  return value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+}
+
+function table(headers: string[], rows: string[][]): string {
+  const widths = headers.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c]!.length)));
+  const line = (cells: string[]) => `| ${cells.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join(' | ')} |`;
+  return [line(headers), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...rows.map(line)].join('\n');
+}
+
+async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  if (args[0] === '--child-round') {
+    console.log(JSON.stringify(await childRound(args[1]!, Number(args[2]))));
+    return;
+  }
+  if (args[0] === '--child-baseline') {
+    console.log(JSON.stringify(childBaseline(Number(args[1]), Number(args[2]))));
+    return;
+  }
+  const withTwoWorkers = args.includes('--two-workers');
+  const sizes = args.filter((a) => /^\d+$/.test(a)).map(Number);
+  if (sizes.length === 0) sizes.push(10_000, 50_000, 100_000);
+
+  const results: RoundFigures[] = [];
+  let sharded: ({ size: number } & Awaited<ReturnType<typeof twoWorkers>>) | null = null;
+  for (const size of sizes) {
+    const name = `maillage_bench_round_${size}`;
+    process.stderr.write(`${fmt(size)} profiles: filling PostgreSQL… `);
+    const { url, fillMs } = await prepare(name, size);
+    process.stderr.write(`${fmt(fillMs / 1000, 1)} s (setup, not timed). Round… `);
+    try {
+      const figures = runChild(['--child-round', url, String(size)]) as RoundFigures;
+      results.push(figures);
+      process.stderr.write(`${fmt(figures.roundMs / 1000, 2)} s\n`);
+      if (withTwoWorkers && size === Math.max(...sizes)) {
+        process.stderr.write(`${fmt(size)} profiles: the same round on two worker processes, 4 shards… `);
+        const two = await twoWorkers(url, 4);
+        sharded = { size, ...two };
+        process.stderr.write(`${fmt(two.ms / 1000, 2)} s\n`);
+      }
+    } finally {
+      await dropDatabase(url);
+    }
+  }
+  const baselineQueries = Number(process.env.BASELINE_QUERIES ?? 200);
+  process.stderr.write(`baseline: natural TfIdf, ${baselineQueries} queries against 5,000 documents…\n`);
+  const baseline = runChild(['--child-baseline', '5000', String(baselineQueries)]) as { documents: number; queries: number; perQueryMs: number };
+
+  const first = results[0]!;
+  console.log('\nFull round against PostgreSQL (load → candidates → score → select → explain → write, one transaction)\n');
+  console.log(
+    table(
+      ['profiles', 'round', 'floor', 'round/floor', 'vs first size', 'peak RSS', 'pairs', 'unmatched', 'natural all-pairs (extrap.)', 'speed-up', 'fan-out'],
+      results.map((r) => {
+        const allPairsMs = baseline.perQueryMs * (r.size / baseline.documents) * r.size;
+        return [
+          fmt(r.size),
+          `${fmt(r.roundMs / 1000, 2)} s`,
+          `${fmt(r.floorMs / 1000, 2)} s`,
+          `${fmt(r.roundMs / r.floorMs, 1)}×`,
+          `${fmt(r.roundMs / first.roundMs, 1)}× (size ${fmt(r.size / first.size, 0)}×)`,
+          `${fmt(r.maxRssMb)} MB`,
+          fmt(r.report.introductions),
+          fmt(r.report.unmatched),
+          `${fmt(allPairsMs / 60_000, 1)} min`,
+          `${fmt(allPairsMs / r.roundMs, 0)}×`,
+          `${fmt(r.fanOutMs / 1000, 2)} s (${fmt(r.proposalJobs)} jobs)`,
+        ];
+      }),
+    ),
+  );
+  console.log('\nWhere the time goes (ms)\n');
+  console.log(
+    table(
+      ['profiles', 'load (thread, 3 queries)', 'population', 'candidates', 'select', 'explain', 'write (of which introductions)', 'floor, driver-parsed arrays'],
+      results.map((r) => {
+        const t = r.report.timingsMs;
+        return [fmt(r.size), fmt(t.load), fmt(t.population), fmt(t.candidates), fmt(t.select), fmt(t.explain), `${fmt(t.write)} (${fmt(t.writeIntroductions ?? 0)})`, fmt(r.floorNativeMs)];
+      }),
+    ),
+  );
+  console.log(
+    `\nbaseline: natural TfIdf, ${fmt(baseline.queries)} queries timed against ${fmt(baseline.documents)} documents: ${fmt(baseline.perQueryMs, 2)} ms per query;` +
+      ` all-pairs at N = ${fmt(baseline.perQueryMs, 2)} ms × (N / 5,000) × N.`,
+  );
+  if (results.length > 1) {
+    const last = results[results.length - 1]!;
+    console.log(`time(${fmt(last.size)}) / time(${fmt(first.size)}) = ${fmt(last.roundMs / first.roundMs, 1)} (size ratio ${fmt(last.size / first.size)})`);
+  }
+  if (sharded) {
+    const shardLines = (sharded.report.shards ?? []).map((s) => `shard ${s.shard}: pid ${s.pid}, ${fmt(s.owned)} owned, ${fmt(s.loaded)} loaded, ${fmt(s.ms)} ms`);
+    const single = results.find((r) => r.size === sharded!.size)!;
+    console.log(
+      `\nSharded on two worker processes (4 shards): ${fmt(sharded.ms / 1000, 2)} s from enqueue to committed round (single process: ${fmt(single.roundMs / 1000, 2)} s); ` +
+        `${fmt(sharded.shardedPairs)} introductions (single: ${fmt(sharded.singlePairs)}), ${fmt(sharded.samePairs)} identical (same pair, same explanation).\n  ${shardLines.join('\n  ')}`,
+    );
+  }
+}
+
+await main();
