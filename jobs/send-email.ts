@@ -3,7 +3,10 @@
 // erased) is never written to.
 import type { Job } from 'bullmq';
 import type { AppContext } from '../src/context.js';
-import { claimOutboundForSending, markOutbound } from '../src/db/outbound.js';
+import { markBounced } from '../src/control.js';
+import { markOutbound, type OutboundRow } from '../src/db/outbound.js';
+import { ERASURE_TEMPLATE } from '../src/introductions/templates.js';
+import { buildRawMessage } from '../src/mail/mime.js';
 import { JOBS, QUEUES } from '../src/queue/names.js';
 import type { JobDefinition } from '../src/queue/registry.js';
 
@@ -13,13 +16,16 @@ export interface SendEmailData {
 
 async function process(job: Job<SendEmailData>, ctx: AppContext): Promise<string> {
   const { outboundId } = job.data;
-  const row = await claimOutboundForSending(ctx.sql, outboundId);
+  const row = await claimWithSuppressed(ctx, outboundId);
   if (!row) return 'already-done';
-  const suppressed = await ctx.sql`
-    select 1 from people
-    where email = ${row.to_address} and (bounced_at is not null or status = 'erased')`;
-  if (suppressed.length > 0) {
+  // A message may go to several people at once (the meeting email): each suppressed address
+  // is dropped, and the message is suppressed only when nobody is left.
+  const recipients = splitRecipients(row.to_address);
+  const suppressed = new Set(row.suppressed);
+  const deliverTo = recipients.filter((a) => !suppressed.has(a.toLowerCase()));
+  if (deliverTo.length === 0) {
     await markOutbound(ctx.sql, row.id, 'suppressed');
+    await forgetErasureNotice(ctx, row);
     return 'suppressed';
   }
   if (!ctx.transport) {
@@ -28,30 +34,87 @@ async function process(job: Job<SendEmailData>, ctx: AppContext): Promise<string
   }
   const { 'Reply-To': replyTo, 'In-Reply-To': inReplyTo, References: references, ...headers } = row.headers;
   const [local, domain] = ctx.config.mailFromAddress.split('@');
+  // VERP: a bounce comes back to bounce+<id>@ and names the message it is about.
+  const envelope = { from: `${local}+b-${row.id}@${domain}`, to: deliverTo };
+  const message = {
+    from: ctx.config.mailFrom,
+    // Everyone sees every address in To (Reply-All ready); only the others get it delivered.
+    to: recipients,
+    replyTo: replyTo ?? ctx.config.replyTo,
+    subject: row.subject,
+    html: row.html,
+    text: row.text_body,
+    messageId: row.message_id,
+    inReplyTo,
+    references,
+    headers: { ...headers, 'X-Maillage-Id': String(row.id) },
+  };
+  let info: { rejected?: (string | { address: string })[] };
   try {
-    await ctx.transport.sendMail({
-      from: ctx.config.mailFrom,
-      to: row.to_address,
-      replyTo: replyTo ?? ctx.config.replyTo,
-      subject: row.subject,
-      html: row.html,
-      text: row.text_body,
-      messageId: row.message_id,
-      inReplyTo,
-      references,
-      headers: { ...headers, 'X-Maillage-Id': String(row.id) },
-      // VERP: a bounce comes back to bounce+<id>@ and names the message it is about.
-      envelope: { from: `${local}+b-${row.id}@${domain}`, to: row.to_address },
-    });
+    // Built here (src/mail/mime.ts: half the CPU of nodemailer's composer), signed and
+    // delivered by nodemailer; the composer remains for what the builder declines.
+    const raw = buildRawMessage(message);
+    info = raw
+      ? await ctx.transport.sendMail({ envelope, raw })
+      : await ctx.transport.sendMail({ ...message, envelope, textEncoding: 'quoted-printable' });
   } catch (err) {
     const message = (err as Error).message;
     const permanent = /^5\d\d/.test(String((err as { responseCode?: number }).responseCode ?? ''));
+    if (permanent) {
+      // The server refused these recipients for good (5xx to RCPT TO): a hard bounce at send
+      // time, so the address is suppressed like one reported later by a bounce message.
+      const rejected = (err as { rejected?: unknown }).rejected;
+      if (Array.isArray(rejected)) {
+        for (const address of rejected) {
+          if (typeof address === 'string') await markBounced(ctx.sql, address.toLowerCase(), { status: 'smtp-rejected' });
+        }
+      }
+    }
     await markOutbound(ctx.sql, row.id, 'failed', message.slice(0, 500));
-    if (permanent) return 'failed-permanently';
+    if (permanent) {
+      await forgetErasureNotice(ctx, row);
+      return 'failed-permanently';
+    }
     throw err;
   }
+  // Some recipients refused, others accepted (the meeting email): the refused are hard bounces.
+  for (const address of info.rejected ?? []) {
+    const value = typeof address === 'string' ? address : address.address;
+    await markBounced(ctx.sql, value.toLowerCase(), { status: 'smtp-rejected' });
+  }
   await markOutbound(ctx.sql, row.id, 'sent');
+  await forgetErasureNotice(ctx, row);
   return 'sent';
+}
+
+/**
+ * Claims the message (queued/sending/failed → sending) and, in the same round trip, lists its
+ * recipients that must not be written to (hard bounce, erased).
+ */
+async function claimWithSuppressed(ctx: AppContext, id: number): Promise<(OutboundRow & { suppressed: string[] }) | undefined> {
+  const rows = await ctx.sql<(OutboundRow & { suppressed: string[] })[]>`
+    with claimed as (
+      update outbound_messages set status = 'sending', attempts = attempts + 1
+      where id = ${id} and status in ('queued', 'sending', 'failed')
+      returning *)
+    select claimed.*, array(
+      select lower(p.email::text) from people p
+      where p.email = any(string_to_array(replace(claimed.to_address, ' ', ''), ',')::citext[])
+        and (p.bounced_at is not null or p.status = 'erased')) as suppressed
+    from claimed`;
+  return rows[0];
+}
+
+export function splitRecipients(toAddress: string): string[] {
+  return toAddress.split(',').map((a) => a.trim()).filter(Boolean);
+}
+
+/**
+ * The erasure confirmation is the only place an erased address still lives: once its fate is
+ * known (sent, or refused for good) the row goes, so the address disappears from the outbox too.
+ */
+async function forgetErasureNotice(ctx: AppContext, row: { id: number; template: string }): Promise<void> {
+  if (row.template === ERASURE_TEMPLATE) await ctx.sql`delete from outbound_messages where id = ${row.id}`;
 }
 
 export const sendEmailJob: JobDefinition<SendEmailData> = {

@@ -15,6 +15,12 @@ Usage: maillage <command> [options]
   migrate               apply database migrations (also done at every start)
   parse <file.eml> [--json]      show how an email is understood (no database needed)
   geocode "<text>" [--json]      find the commune in a text (offline)
+  ingest <file.eml|dir|file.mbox> [--wait]   feed saved emails through the intake
+  import <file.jsonl|file.csv> [--network <slug>] [--consented]   load a partner network's list
+  match [--dry-run] [--json] [--limit N]   run the weekly round now (--dry-run: preview, writes nothing)
+  demo [--fresh] [--no-serve]   fictional people, a round, and links to click (own database)
+  network add <slug> "<Name>" | list      partner networks, their form link and reply address
+  referent add <email> --name "<Name>" --departements 26,07 | list | remove <email|id>   local référent·es
   help                  this text
 
 Configuration comes from environment variables: see .env.example.`;
@@ -66,6 +72,12 @@ const COMMANDS: Record<string, Command> = {
   },
   parse: async (args) => (await import('./cli/parse.js')).run(args),
   geocode: async (args) => (await import('./cli/geocode.js')).run(args),
+  ingest: async (args) => (await import('./cli/ingest.js')).run(args),
+  import: async (args) => (await import('./cli/import.js')).run(args),
+  match: async (args) => (await import('./cli/match.js')).run(args),
+  demo: async (args) => (await import('./cli/demo.js')).run(args),
+  network: async (args) => (await import('./cli/network.js')).run(args),
+  referent: async (args) => (await import('./cli/referent.js')).run(args),
   help: async () => {
     process.stdout.write(`${HELP}\n`);
     return 0;

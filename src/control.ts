@@ -53,7 +53,11 @@ export async function erasePerson(db: Db, personId: number, source: string): Pro
   const email = rows[0]!.email as string | null;
   await db`delete from profiles where person_id = ${personId}`;
   await db`delete from inbound_messages where person_id = ${personId} or (${email}::citext is not null and from_address = ${email})`;
-  await db`delete from outbound_messages where person_id = ${personId} or (${email}::text is not null and to_address = ${email})`;
+  // to_address may list several people (the meeting email, "a@x, b@y"): any mention goes.
+  await db`
+    delete from outbound_messages
+    where person_id = ${personId}
+       or (${email}::text is not null and lower(${email}::text) = any(string_to_array(replace(lower(to_address), ' ', ''), ',')))`;
   await db`
     update introductions set explanation = '', shared_words = '{}',
       status = case when status = 'proposed' then 'expired' else status end,

@@ -19,7 +19,7 @@ import {
 import { enqueueSend, writeEmail } from './mail/outbox.js';
 import { createToken, verifyToken, type TokenError } from './mail/tokens.js';
 import { analyse } from './match/text.js';
-import { CATEGORY_SHORT_LABELS, isCategory, ROLE_LABELS, type Role } from './vocabulary.js';
+import { CATEGORY_SHORT_LABELS, isCategory, ROLE_YOU, type Role } from './vocabulary.js';
 import { escapeHtml } from './web/html.js';
 
 export interface RegistrationInput {
@@ -119,7 +119,7 @@ export function profileSummary(name: string | null, p: ProfileInput): { summaryH
   const lines: string[] = [];
   if (name) lines.push(`Nom : ${name}`);
   if (p.commune) lines.push(`Lieu : ${p.commune}${p.departement ? ` (${p.departement})` : ''}`);
-  if (p.role) lines.push(`Vous ${ROLE_LABELS[p.role]}`);
+  if (p.role) lines.push(ROLE_YOU[p.role]);
   if (p.categories.length > 0) lines.push(`Thèmes : ${p.categories.map((c) => (isCategory(c) ? CATEGORY_SHORT_LABELS[c] : c)).join(', ')}`);
   lines.push(`Distance : ${p.radiusKm === null ? 'partout en France' : `jusqu'à ${p.radiusKm} km`}`);
   const description = p.description.length > 600 ? `${p.description.slice(0, 600)}…` : p.description;

@@ -6,6 +6,7 @@ import { closeContext, createContext, type AppContext } from './context.js';
 import { geocode } from './geo/index.js';
 import type { Logger } from './log.js';
 import { createApp } from './web/app.js';
+import { startSmtpListener } from './ingest/sources/smtp.js';
 import { declareSchedules, startWorkers, type Workers } from './worker.js';
 
 export interface RunningService {
@@ -27,6 +28,8 @@ export async function startService(
   let running: Workers | null = null;
   if (workers) running = startWorkers(ctx);
   if (schedules) await declareSchedules(ctx);
+  // The inbound SMTP listener is a network front door like the web server: it runs with it.
+  const smtp = web && config.smtpListen ? await startSmtpListener(ctx) : null;
   let server: Server | null = null;
   let url: string | null = null;
   if (web) {
@@ -52,6 +55,7 @@ export async function startService(
           await Promise.race([closed, new Promise((r) => setTimeout(r, 3_000))]);
           server.closeAllConnections();
         }
+        await smtp?.close();
         if (running) await running.close();
         await closeContext(ctx);
       })();

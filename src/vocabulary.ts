@@ -74,6 +74,13 @@ export const ROLE_LABELS: Record<Role, string> = {
   ressource: 'propose ses compétences ou celles de sa structure',
 };
 
+/** How a role reads when we tell people what we understood ("Vous portez un projet…"). */
+export const ROLE_YOU: Record<Role, string> = {
+  porteur: 'Vous portez un projet et cherchez des personnes pour le rejoindre',
+  rejoindre: 'Vous souhaitez rejoindre ou aider un projet',
+  ressource: 'Vous proposez vos compétences ou celles de votre structure',
+};
+
 /** How a role reads on a form, in the first person. */
 export const ROLE_CHOICES: Record<Role, string> = {
   porteur: 'Je porte un projet et je cherche des associé·es',

@@ -6,6 +6,7 @@ import type { AppContext } from './context.js';
 import { createRedis } from './queue/connection.js';
 import { JOBS, QUEUES, type QueueName } from './queue/names.js';
 import { buildRegistry, type JobDefinition } from './queue/registry.js';
+import { declareIntakeSchedules } from './ingest/schedules.js';
 
 export interface Workers {
   close(): Promise<void>;
@@ -57,4 +58,21 @@ export function startWorkers(ctx: AppContext, options: { queues?: QueueName[]; j
 /** Recurring jobs. upsertJobScheduler replaces the previous definition instead of adding one. */
 export async function declareSchedules(ctx: AppContext): Promise<void> {
   await ctx.queues.maintenance.upsertJobScheduler('sweep-outbox', { every: 60_000 }, { name: JOBS.sweepOutbox, data: {} });
+  await ctx.queues.maintenance.upsertJobScheduler('purge-unconfirmed', { every: 3_600_000 }, { name: JOBS.purgeUnconfirmed, data: {} });
+  await declareIntakeSchedules(ctx);
+  await ctx.queues.maintenance.upsertJobScheduler('expire-introductions', { every: 3_600_000 }, { name: JOBS.expireIntroductions, data: {} });
+  await ctx.queues.maintenance.upsertJobScheduler('send-followups', { every: 3_600_000 }, { name: JOBS.sendFollowups, data: {} });
+  // Référents' digests (default Monday 08:00, Paris time): one occurrence fans out one job per référent.
+  await ctx.queues.territory.upsertJobScheduler(
+    'referent-digest',
+    { pattern: ctx.config.digestCron, tz: ctx.config.roundTz },
+    { name: JOBS.referentDigest, data: {}, opts: { attempts: 3, backoff: { type: 'exponential', delay: 60_000 }, removeOnComplete: { age: 90 * 24 * 3600 }, removeOnFail: { age: 90 * 24 * 3600 } } },
+  );
+  // The weekly round (default Tuesday 09:00, Paris time). A retry of one occurrence keeps its job
+  // id, and a round already done under that id is not run twice (src/db/rounds.ts).
+  await ctx.queues.round.upsertJobScheduler(
+    'weekly-round',
+    { pattern: ctx.config.roundCron, tz: ctx.config.roundTz },
+    { name: JOBS.weeklyRound, data: { trigger: 'schedule' }, opts: { attempts: 3, backoff: { type: 'exponential', delay: 60_000 }, removeOnComplete: { age: 90 * 24 * 3600 }, removeOnFail: { age: 90 * 24 * 3600 } } },
+  );
 }

@@ -31,8 +31,10 @@ export async function ensureDatabase(databaseUrl: string): Promise<void> {
       try {
         await admin.unsafe(`create database ${quoteIdent(name)}`);
       } catch (err) {
-        // Two processes starting at once may both try; the loser sees "already exists".
-        if ((err as { code?: string }).code !== '42P04') throw err;
+        // Two processes starting at once may both try; the loser sees "already exists" (42P04)
+        // or, when both got past the catalogue check together, a unique violation (23505).
+        const code = (err as { code?: string }).code;
+        if (code !== '42P04' && code !== '23505') throw err;
       }
     }
   } catch (err) {

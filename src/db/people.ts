@@ -115,6 +115,9 @@ export async function confirmPerson(db: Db, id: number, nonce: string): Promise<
     update people set
       status = 'active',
       confirmed_at = coalesce(confirmed_at, now()),
+      -- the click on a link that says what it agrees to is the consent of people invited
+      -- from a partner's list (form and email registrations recorded theirs already)
+      consent_at = coalesce(consent_at, now()),
       -- clicking a link we sent proves the address works again
       unsubscribed_at = null, bounced_at = null,
       waiting_since = case when status = 'active' then waiting_since else now() end,

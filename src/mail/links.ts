@@ -33,6 +33,11 @@ export function pauseUrl(config: LinkConfig, personId: number, option: PauseOpti
   return link(config, '/pause', { k: 'pause', p: personId, a: option }, LINK_TTL_SECONDS.pause);
 }
 
+/** Ends a pause early: the button in the "pause enregistrée" email. */
+export function resumeUrl(config: LinkConfig, personId: number): string {
+  return link(config, '/pause', { k: 'pause', p: personId, a: 'resume' }, LINK_TTL_SECONDS.pause);
+}
+
 export function unsubscribeUrl(config: LinkConfig, personId: number): string {
   return link(config, '/desinscription', { k: 'unsubscribe', p: personId }, LINK_TTL_SECONDS.unsubscribe);
 }

@@ -6,12 +6,14 @@ import type { AppContext } from '../context.js';
 import type { Db } from '../db/client.js';
 import { insertOutbound } from '../db/outbound.js';
 import { JOBS } from '../queue/names.js';
+import { listUnsubscribeHeaders } from './links.js';
 import type { TemplateVars } from './templates.js';
 
 export interface EmailRequest {
   /** Unique per logical message, e.g. `confirm:42:<nonce>`: writing it twice is a no-op. */
   key: string;
   personId: number | null;
+  /** One address, or several separated by ", " (one message seen by all, e.g. the meeting email). */
   to: string;
   template: string;
   vars: TemplateVars;
@@ -50,6 +52,9 @@ export async function writeEmail(db: Db, ctx: MailContext, req: EmailRequest): P
     headers['References'] = [...(req.references ?? []), req.inReplyTo].filter((v, i, a) => a.indexOf(v) === i).join(' ');
   }
   if (req.replyTo) headers['Reply-To'] = req.replyTo;
+  // Every mail to one known person offers RFC 8058 one-click unsubscribe. A message to several
+  // people (the meeting email) sets its own: one person's link must not unsubscribe the other.
+  if (req.personId !== null && !headers['List-Unsubscribe']) Object.assign(headers, listUnsubscribeHeaders(ctx.config, req.personId));
   return insertOutbound(db, {
     idempotencyKey: req.key,
     messageId: `<${randomUUID()}@${ctx.config.mailDomain}>`,

@@ -6,8 +6,14 @@ import { html } from './html.js';
 import { page } from './layout.js';
 import type { Geocoder } from './registration-form.js';
 import { healthRoutes } from './routes/health.js';
+import { inboundRoutes } from './routes/inbound.js';
 import { outboxRoutes } from './routes/outbox.js';
 import { registerRoutes } from './routes/register.js';
+import { answerRoutes } from './routes/answers.js';
+import { controlRoutes } from './routes/control.js';
+import { adminRoutes } from './routes/admin.js';
+import { metricsRoutes } from './routes/metrics.js';
+import { referentRoutes } from './routes/referents.js';
 
 export function createApp(ctx: AppContext, options: { geocode: Geocoder }): express.Express {
   const app = express();
@@ -25,16 +31,29 @@ export function createApp(ctx: AppContext, options: { geocode: Geocoder }): expr
       res.set('Content-Security-Policy', "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; frame-src 'self'; form-action 'self'; frame-ancestors 'self'");
     }
     const started = Date.now();
+    // One structured line per request, tied to its id. The matched route pattern is logged, not
+    // the path: tokens live in query strings, and an unmatched path could hold anything typed.
+    const log = ctx.log.child({ reqId: id });
+    res.locals.log = log;
     res.on('finish', () => {
-      ctx.log.debug({ reqId: id, method: req.method, path: req.path, status: res.statusCode, ms: Date.now() - started }, 'request');
+      const route = req.route?.path ? `${req.baseUrl}${String(req.route.path)}` : res.statusCode === 404 ? '(no route)' : req.path.replace(/[^/]*@[^/]*/g, '…').slice(0, 80);
+      const quiet = req.path === '/healthz' || req.path === '/readyz' || req.path === '/metrics' || req.path.startsWith('/admin/queues/static');
+      log[quiet ? 'debug' : 'info']({ method: req.method, route, status: res.statusCode, ms: Date.now() - started }, 'request');
     });
     next();
   });
+  // Raw MIME webhook before the form parser: it reads the body as bytes, whatever its type.
+  app.use(inboundRoutes(ctx));
   app.use(express.urlencoded({ extended: false, limit: '64kb', parameterLimit: 100 }));
 
   app.use(healthRoutes(ctx));
   app.use(registerRoutes(ctx, options.geocode));
   app.use(outboxRoutes(ctx));
+  app.use(answerRoutes(ctx));
+  app.use(controlRoutes(ctx, options.geocode));
+  app.use(referentRoutes(ctx));
+  app.use(adminRoutes(ctx));
+  app.use(metricsRoutes(ctx));
 
   app.use((_req: Request, res: Response) => {
     res.status(404).type('html').send(page('Page introuvable', html`<h1>Page introuvable</h1><p><a href="/">Revenir à l’accueil</a></p>`));

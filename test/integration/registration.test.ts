@@ -2,6 +2,7 @@
 // outbox → GET of the link changes nothing → POST registers.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createToken } from '../../src/mail/tokens.js';
+import { purgeUnconfirmedJob } from '../../jobs/purge-unconfirmed.js';
 import { Browser, hiddenField, linksIn } from '../helpers/http.js';
 import { startTestService, waitFor } from '../helpers/context.js';
 
@@ -210,5 +211,21 @@ describe('registration by web form, with double opt-in', () => {
     const ready = await fetch(`${service.url}/readyz`);
     expect(ready.status).toBe(200);
     expect(await ready.json()).toEqual({ database: 'ok', redis: 'ok' });
+  });
+
+  it('erases registrations nobody confirmed once the link has expired, as the email promises', async () => {
+    const browser = new Browser(service.url!);
+    const email = 'oubli@example.org';
+    await submit(browser, { ...VALID, email });
+    const person = await personByEmail(email);
+    await service.ctx.sql`update people set created_at = now() - interval '9 days' where id = ${person.id}`;
+    const recent = await personByEmail('paul@example.org');
+    expect(await purgeUnconfirmedJob.process({} as never, service.ctx)).toBeGreaterThanOrEqual(1);
+    const after = await service.ctx.sql`select status, email, name from people where id = ${person.id}`;
+    expect(after[0]).toEqual({ status: 'erased', email: null, name: null });
+    expect(await service.ctx.sql`select 1 from profiles where person_id = ${person.id}`).toHaveLength(0);
+    expect(await service.ctx.sql`select 1 from outbound_messages where to_address = ${email}`).toHaveLength(0);
+    // A pending registration still within its link's validity is kept.
+    expect((await personByEmail('paul@example.org')).status).toBe(recent.status);
   });
 });

@@ -5,6 +5,7 @@ import { timingSafeEqual, createHash } from 'node:crypto';
 import { Router, type NextFunction, type Request, type Response } from 'express';
 import type { AppContext } from '../../context.js';
 import { getOutbound, listOutbox, type OutboundRow } from '../../db/outbound.js';
+import { hasAdminSession } from '../admin/session.js';
 import { html } from '../html.js';
 import { page } from '../layout.js';
 
@@ -25,6 +26,8 @@ export function adminBasicAuth(ctx: AppContext, { openWithoutPassword }: { openW
       res.status(404).type('html').send(page('Page introuvable', html`<h1>Page introuvable</h1>`));
       return;
     }
+    // Logged in to the console (/admin): the same password was given, no second prompt.
+    if (hasAdminSession(req, ctx.config)) return next();
     const header = req.headers.authorization ?? '';
     const given = header.startsWith('Basic ') ? Buffer.from(header.slice(6), 'base64').toString('utf8').split(':').slice(1).join(':') : '';
     if (given && sameSecret(given, password)) return next();

@@ -30,28 +30,18 @@ function invalid(errors: FieldErrors, field: keyof FormValues): SafeHtml {
   return errors[field] ? html` aria-invalid="true" class="invalid"` : html``;
 }
 
-export function renderHome(values: FormValues, errors: FieldErrors, csrf: string, notice?: string): string {
-  const errorList = FIELD_ORDER.filter((f) => errors[f]);
-  const body = html`
-<h1>Trouvez les personnes qui feront vivre votre projet</h1>
-<p>Vous portez un projet collectif écologique — un éco-lieu, un habitat partagé, un fablab, un repair café, une ferme coopérative, l’achat d’un hameau à plusieurs… — ou vous aimeriez en rejoindre un ? Décrivez-le en quelques phrases.</p>
-<p>Chaque semaine, maillage vous présente <strong>une personne</strong> proche de vous et de vos envies, et vous explique pourquoi. Si vous acceptez tous les deux, nous vous mettons en relation ; sinon, personne n’en saura rien. Vous pouvez faire une pause ou tout effacer à tout moment.</p>
-<p class="notice">Vous avez reçu notre bulletin ? Vous pouvez aussi simplement <strong>y répondre par e-mail</strong> en décrivant votre projet.</p>
-
-<h2>S’inscrire</h2>
-${notice ? html`<div class="summary" role="alert"><p>${notice}</p></div>` : ''}
-${errorList.length > 0 ? html`<div class="summary" role="alert" tabindex="-1" id="errors"><p><strong>Quelques informations sont à revoir :</strong></p><ul>${errorList.map((f) => html`<li><a href="#${f === 'role' ? 'role-porteur' : f}">${errors[f]!}</a></li>`)}</ul></div>` : ''}
-<form method="post" action="/inscription" novalidate>
-<input type="hidden" name="csrf" value="${csrf}">
-<input type="hidden" name="reseau" value="${values.reseau}">
-<div class="hp" aria-hidden="true"><label for="website">Ne pas remplir</label><input type="text" id="website" name="website" tabindex="-1" autocomplete="off"></div>
-
+/**
+ * The profile fields of the registration form, shared with the profile page (/profil), so
+ * that both ask the same questions with the same labels, hints and error messages.
+ */
+export function registrationFields(values: FormValues, errors: FieldErrors, options: { emailReadonly?: boolean } = {}): SafeHtml {
+  return html`
 <label for="name">Votre prénom (ou le nom de votre structure)</label>
 <input type="text" id="name" name="name" value="${values.name}" maxlength="${LIMITS.name}" autocomplete="given-name" required${describedBy(errors, 'name')}${invalid(errors, 'name')}>
 ${fieldError(errors, 'name')}
 
 <label for="email">Votre adresse e-mail <span class="hint" id="email-hint">Elle n’est jamais montrée à quelqu’un sans votre accord.</span></label>
-<input type="email" id="email" name="email" value="${values.email}" maxlength="${LIMITS.email}" autocomplete="email" required${describedBy(errors, 'email', true)}${invalid(errors, 'email')}>
+<input type="email" id="email" name="email" value="${values.email}" maxlength="${LIMITS.email}" autocomplete="email" required${options.emailReadonly ? html` readonly` : ''}${describedBy(errors, 'email', true)}${invalid(errors, 'email')}>
 ${fieldError(errors, 'email')}
 
 <label for="place">Votre commune ou code postal <span class="hint" id="place-hint">Là où se trouve votre projet, ou là où vous vivez.</span></label>
@@ -86,7 +76,26 @@ ${fieldError(errors, 'radius')}
 <label class="choice"><input type="checkbox" id="consent" name="consent" value="oui"${values.consent ? html` checked` : ''}${describedBy(errors, 'consent')}> J’accepte que maillage me présente, par e-mail, des personnes qui partagent mes envies. Mes coordonnées ne seront transmises qu’aux personnes que j’accepte de rencontrer.</label>
 ${fieldError(errors, 'consent')}
 <label class="choice"><input type="checkbox" name="visibleToReferents" value="oui"${values.visibleToReferents ? html` checked` : ''}> J’accepte que les référent·es locaux de mon territoire voient mon prénom, ma commune et mon projet, pour m’aider à trouver du monde.</label>
-</fieldset>
+</fieldset>`;
+}
+
+export function renderHome(values: FormValues, errors: FieldErrors, csrf: string, notice?: string): string {
+  const errorList = FIELD_ORDER.filter((f) => errors[f]);
+  const body = html`
+<h1>Trouvez les personnes qui feront vivre votre projet</h1>
+<p>Vous portez un projet collectif écologique — un éco-lieu, un habitat partagé, un fablab, un repair café, une ferme coopérative, l’achat d’un hameau à plusieurs… — ou vous aimeriez en rejoindre un ? Décrivez-le en quelques phrases.</p>
+<p>Chaque semaine, maillage vous présente <strong>une personne</strong> proche de vous et de vos envies, et vous explique pourquoi. Si vous acceptez tous les deux, nous vous mettons en relation ; sinon, personne n’en saura rien. Vous pouvez faire une pause ou tout effacer à tout moment.</p>
+<p class="notice">Vous avez reçu notre bulletin ? Vous pouvez aussi simplement <strong>y répondre par e-mail</strong> en décrivant votre projet.</p>
+
+<h2>S’inscrire</h2>
+${notice ? html`<div class="summary" role="alert"><p>${notice}</p></div>` : ''}
+${errorList.length > 0 ? html`<div class="summary" role="alert" tabindex="-1" id="errors"><p><strong>Quelques informations sont à revoir :</strong></p><ul>${errorList.map((f) => html`<li><a href="#${f === 'role' ? 'role-porteur' : f}">${errors[f]!}</a></li>`)}</ul></div>` : ''}
+<form method="post" action="/inscription" novalidate>
+<input type="hidden" name="csrf" value="${csrf}">
+<input type="hidden" name="reseau" value="${values.reseau}">
+<div class="hp" aria-hidden="true"><label for="website">Ne pas remplir</label><input type="text" id="website" name="website" tabindex="-1" autocomplete="off"></div>
+
+${registrationFields(values, errors)}
 
 <button type="submit">M’inscrire</button>
 <p class="hint">Vous recevrez un e-mail pour confirmer votre adresse. Vous pourrez ensuite faire une pause, vous désinscrire ou effacer toutes vos données en un clic.</p>
