@@ -92,17 +92,28 @@ async function main(): Promise<void> {
   const layout = await readFile(path.join(TEMPLATES_DIR, 'layout.mjml'), 'utf8');
   const fragment = await readFile(path.join(TEMPLATES_DIR, 'proposal.mjml'), 'utf8');
   const source = layout.replace('<!-- content -->', fragment);
-  const naiveCount = Number(process.env.MJML_EMAILS ?? 40);
+  const naiveCount = Number(process.env.MJML_EMAILS ?? 100);
   for (let k = 0; k < 3; k++) await mjml2html(source.replace(/\{\{\{?\s*(\w+)\s*\}?\}\}/g, ''), { validationLevel: 'skip' });
-  const n0 = performance.now();
+  // Interleaved with batches of our own renders, so that both face the same machine load (this
+  // machine is shared: measured one after the other, the ratio swings with whatever else runs).
+  let naiveMs = 0;
+  let oursMs = 0;
+  let oursCount = 0;
   for (let k = 0; k < naiveCount; k++) {
     const f = facts[k % facts.length]!;
+    const n0 = performance.now();
     const vars: TemplateVars = { ...footer, ...proposalVars(f, proposalLinks(config, f.introductionId, f.recipient.id)) };
     const filled = source.replace(/\{\{(\{?)\s*(\w+)\s*\}?\}\}/g, (_, raw: string, key: string) => (raw ? String(vars[key] ?? '') : escapeHtml(String(vars[key] ?? ''))));
     const out = await mjml2html(filled, { validationLevel: 'skip' });
     bytes += out.html.length;
+    naiveMs += performance.now() - n0;
+    const o0 = performance.now();
+    for (let j = 0; j < 250; j++) bytes += renderOne(templates, footer, facts[(k * 250 + j) % facts.length]!);
+    oursMs += performance.now() - o0;
+    oursCount += 250;
   }
-  const naiveMsEach = (performance.now() - n0) / naiveCount;
+  const naiveMsEach = naiveMs / naiveCount;
+  const interleavedRatio = naiveMsEach / (oursMs / oursCount);
   const naivePerSecond = 1000 / naiveMsEach;
 
   const sample = templates.render('proposal', { ...footer, ...proposalVars(facts[0]!, proposalLinks(config, facts[0]!.introductionId, facts[0]!.recipient.id)) });
@@ -115,7 +126,10 @@ async function main(): Promise<void> {
   console.log(`\n(load average when measured: ${(await import('node:os')).loadavg().map((x) => x.toFixed(1)).join(' ')} on ${(await import('node:os')).cpus().length} cores)`);
   console.log(`\nCPU per email, by stage:`);
   for (const [name, us] of Object.entries(stages)) console.log(`  ${name}: ${us.toFixed(1)} µs`);
-  console.log(`\nspeed-up: ${Math.round(perSecond / naivePerSecond).toLocaleString('en-US')}× (target ≥ 100×); throughput target ≥ 20,000 emails/s: ${perSecond >= 20_000 ? 'met' : 'NOT met'}`);
+  console.log(
+    `\nspeed-up over mjml2html per email, measured interleaved (${naiveCount} mjml2html, each followed by 250 of ours): ${Math.round(interleavedRatio).toLocaleString('en-US')}× (target ≥ 100×)` +
+      `\nthroughput target ≥ 20,000 emails/s on one core: ${perSecond >= 20_000 ? 'met' : 'NOT met'} (${Math.round(perSecond).toLocaleString('en-US')} / s wall)`,
+  );
   if (bytes < 0) console.log(bytes);
 }
 

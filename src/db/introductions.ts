@@ -21,17 +21,20 @@ const BATCH = 10_000;
  * Inserts a round's pairs, 10,000 per statement, and restarts both people's waiting time. A pair
  * already introduced in any earlier round (whatever its status) is skipped by the unique pair,
  * and so is a pair where either person is no longer eligible (unsubscribed, paused, bounced or
- * erased since the round loaded them): the check runs in the same statement, so nobody is
- * proposed after leaving. Returns what was inserted.
+ * erased since the round loaded them), checked in the same transaction just before; someone
+ * leaving in the instant between is caught by the send-proposal job, which writes nothing to or
+ * about a person who left. Returns what was inserted.
  */
 export async function insertRoundIntroductions(
   db: Db,
   roundId: number | null,
   pairs: readonly NewIntroduction[],
 ): Promise<{ id: number; personA: number; personB: number }[]> {
+  const gone = await ineligibleAmong(db, [...new Set(pairs.flatMap((p) => [p.a, p.b]))]);
+  const kept = gone.size === 0 ? pairs : pairs.filter((p) => !gone.has(p.a) && !gone.has(p.b));
   const inserted: { id: number; personA: number; personB: number }[] = [];
-  for (let start = 0; start < pairs.length; start += BATCH) {
-    const batch = pairs.slice(start, start + BATCH);
+  for (let start = 0; start < kept.length; start += BATCH) {
+    const batch = kept.slice(start, start + BATCH);
     const rows = await db`
       with inserted as (
       insert into introductions (round_id, person_a, person_b, score, distance_km, explanation, shared_words)
@@ -46,8 +49,6 @@ export async function insertRoundIntroductions(
         ${db.array(batch.map((p) => p.sharedWords.join(SEP)))}::text[]
       ) with ordinality as t(a, b, score, distance_text, explanation, words, k)
       where t.a <> t.b
-        and exists (select 1 from people p where p.id = t.a and ${eligiblePerson(db)})
-        and exists (select 1 from people p where p.id = t.b and ${eligiblePerson(db)})
       order by t.k
       on conflict (person_a, person_b) do nothing
       returning id, person_a, person_b
@@ -62,10 +63,19 @@ export async function insertRoundIntroductions(
   return inserted;
 }
 
-/** The same eligibility as the round's loader, for one row aliased `p`. */
-function eligiblePerson(db: Db) {
-  return db`p.status = 'active' and p.confirmed_at is not null and p.consent_at is not null
-            and p.bounced_at is null and (p.paused_until is null or p.paused_until <= now())`;
+/** Of these people, those no longer eligible for a proposal (or gone altogether). */
+async function ineligibleAmong(db: Db, ids: number[]): Promise<Set<number>> {
+  const gone = new Set<number>();
+  for (let start = 0; start < ids.length; start += 50_000) {
+    const chunk = ids.slice(start, start + 50_000);
+    const rows = await db`
+      select u.id from unnest(${db.array(chunk)}::bigint[]) as u(id)
+      left join people p on p.id = u.id
+      where p.id is null or not (p.status = 'active' and p.confirmed_at is not null and p.consent_at is not null
+                                 and p.bounced_at is null and (p.paused_until is null or p.paused_until <= now()))`;
+    for (const r of rows) gone.add(r.id as number);
+  }
+  return gone;
 }
 
 /** (introduction id, person id) for both sides of every introduction of a round still proposed. */

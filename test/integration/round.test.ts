@@ -6,6 +6,8 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fillProfiles } from '../../bench/round-fill.js';
 import { generateProfiles } from '../../bench/synthetic.js';
+import { unsubscribePerson } from '../../src/control.js';
+import { insertRoundIntroductions } from '../../src/db/introductions.js';
 import { beginRound, getRound } from '../../src/db/rounds.js';
 import { resolveReplyAddress } from '../../src/mail/reply-tag.js';
 import { verifyToken } from '../../src/mail/tokens.js';
@@ -338,6 +340,20 @@ describe('profiles nobody could match', { timeout: 60_000 }, () => {
     // Nothing about the raw input changed.
     const [kept] = await sql`select description from profiles where person_id = ${ids.long}`;
     expect(kept!.description).toBe(long.slice(0, 20_000));
+  });
+
+  it('does not propose someone who left between loading and writing', async () => {
+    await reset();
+    const sql = service.ctx.sql;
+    const a = await seedPerson(sql, { email: 'reste@example.org', name: 'Reste', description: HABITAT_DIE, ...PLACES.die });
+    const b = await seedPerson(sql, { email: 'parti@example.org', name: 'Parti', description: PAUL, ...PLACES.saillans });
+    const c = await seedPerson(sql, { email: 'autre@example.org', name: 'Autre', description: PAUL, ...PLACES.crest });
+    await unsubscribePerson(sql, b, 'test');
+    const pair = (x: number, y: number) => ({ a: x, b: y, score: 0.5, distanceKm: 14, explanation: 'Test.', sharedWords: ['paille'] });
+    const inserted = await sql.begin((tx) => insertRoundIntroductions(tx, null, [pair(a, b), pair(c, a)]));
+    expect(inserted.map((r) => [r.personA, r.personB])).toEqual([[Math.min(a, c), Math.max(a, c)]]);
+    const waiting = await sql`select id, waiting_since > now() - interval '1 minute' as restarted from people order by id`;
+    expect(Object.fromEntries(waiting.map((r) => [r.id, r.restarted]))).toEqual({ [a]: true, [b]: false, [c]: true });
   });
 
   it('completes on an empty database', async () => {
