@@ -18,6 +18,7 @@ import {
 } from './db/people.js';
 import { enqueueSend, writeEmail } from './mail/outbox.js';
 import { createToken, verifyToken, type TokenError } from './mail/tokens.js';
+import { placeWords } from './geo/index.js';
 import { analyse } from './match/text.js';
 import { CATEGORY_SHORT_LABELS, isCategory, ROLE_YOU, type Role } from './vocabulary.js';
 import { escapeHtml } from './web/html.js';
@@ -37,7 +38,7 @@ export interface RegistrationInput {
 export type RegistrationOutcome = 'created' | 'updated-pending' | 'update-requested';
 
 export function profileFromInput(input: Pick<RegistrationInput, 'role' | 'categories' | 'description' | 'place' | 'radiusKm'>): ProfileInput {
-  const analysed = analyse(input.description);
+  const analysed = analyse(input.description, { ignoreWords: placeWords(input.place.commune, input.place.departement) });
   return {
     role: input.role,
     categories: input.categories.filter(isCategory),

@@ -49,3 +49,15 @@ export function communeDistanceKm(a: Commune | string, b: Commune | string): num
   if (!ca || !cb) return null;
   return haversineKm(ca.lat, ca.lon, cb.lat, cb.lon);
 }
+
+/**
+ * The names of where someone is (commune, département), for analyse({ ignoreWords }): where a
+ * person lives is matched by distance, so its name must not count as a shared word too.
+ */
+export function placeWords(commune: string | null | undefined, departement: string | null | undefined): string[] {
+  const words: string[] = [];
+  if (commune) words.push(commune);
+  const name = departement ? departementName(departement) : null;
+  if (name) words.push(name);
+  return words;
+}

@@ -12,7 +12,7 @@ import type { Db, TransactionSql } from '../db/client.js';
 import { recordEvent } from '../db/events.js';
 import { getOutbound } from '../db/outbound.js';
 import { findNetworkBySlug, getProfile, setPendingUpdate, upsertProfile, type PersonRow, type ProfileInput, type ProfileRow } from '../db/people.js';
-import { departementName, loadGazetteer } from '../geo/index.js';
+import { departementName, loadGazetteer, placeWords } from '../geo/index.js';
 import { handleIntroReply } from '../introductions/reply.js';
 import { personalFooter, frenchFullDate } from '../introductions/templates.js';
 import { eraseUrl, LINK_TTL_SECONDS } from '../mail/links.js';
@@ -467,7 +467,7 @@ export function profileFromMessage(p: ExtractedProfile, existing: ProfileRow | u
   const stated = radiusFromText(p.description);
   const radiusKm = stated !== undefined ? stated : existing ? existing.radius_km : DEFAULT_RADIUS_KM;
   const description = p.description || existing?.description || '';
-  const analysed = analyse(description);
+  const analysed = analyse(description, { ignoreWords: placeWords(place.commune, place.departement) });
   return {
     role: p.role ?? (existing?.role as Role | null | undefined) ?? null,
     categories: p.categories.length > 0 ? [...p.categories] : (existing?.categories ?? []).filter(isCategory),

@@ -8,7 +8,7 @@ import path from 'node:path';
 import type { AppContext } from '../context.js';
 import { recordEvent } from '../db/events.js';
 import { upsertProfile, type ProfileInput } from '../db/people.js';
-import type { GeoResult } from '../geo/index.js';
+import { placeWords, type GeoResult } from '../geo/index.js';
 import { personalFooter } from '../introductions/templates.js';
 import { enqueueSend, writeEmail } from '../mail/outbox.js';
 import { analyse } from '../match/text.js';
@@ -333,7 +333,7 @@ async function importOne(
   consented: boolean,
   fileName: string,
 ): Promise<{ created: boolean; personId: number }> {
-  const analysed = analyse(c.description);
+  const analysed = analyse(c.description, { ignoreWords: placeWords(c.place?.commune, c.place?.departement) });
   const profile: ProfileInput = {
     role: c.role,
     categories: c.categories,
