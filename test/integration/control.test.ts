@@ -4,14 +4,12 @@
 import { randomUUID } from 'node:crypto';
 import type { ParsedMail } from 'mailparser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { insertPerson, upsertProfile } from '../../src/db/people.js';
-import { geocode } from '../../src/geo/index.js';
 import { recordAnswer } from '../../src/introductions/answers.js';
 import { runIntroductionExpiry } from '../../src/introductions/expiry.js';
 import { eraseUrl, pauseUrl, profileUrl, unsubscribeUrl } from '../../src/mail/links.js';
-import { profileFromInput } from '../../src/registration.js';
 import { startTestService, waitFor } from '../helpers/context.js';
 import { hiddenField, linksIn } from '../helpers/http.js';
+import { createActivePerson } from '../helpers/people.js';
 import { startSmtpSink, type SmtpSink } from '../helpers/smtp-sink.js';
 
 type Service = Awaited<ReturnType<typeof startTestService>>;
@@ -31,17 +29,10 @@ afterAll(async () => {
 interface Person { id: number; email: string; name: string }
 
 async function makePerson(name: string, place = 'Die'): Promise<Person> {
-  const email = `${name.toLowerCase()}.${randomUUID().slice(0, 6)}@example.org`;
-  const found = geocode(place)!;
-  const person = await insertPerson(service.ctx.sql, {
-    email, name, source: 'form', networkId: null, consent: true, visibleToReferents: false, confirmNonce: null, status: 'active',
-  });
-  await upsertProfile(service.ctx.sql, person.id, profileFromInput({
-    role: 'porteur', categories: ['ferme'], radiusKm: 30,
+  return createActivePerson(service.ctx.sql, {
+    name, place, categories: ['ferme'], radiusKm: 30,
     description: `${name} cherche des associé·es pour une ferme maraîchère coopérative en bio, avec un atelier de transformation.`,
-    place: { postcode: found.postcode, commune: found.commune, communeCode: found.communeCode, departement: found.departement, lat: found.lat, lon: found.lon },
-  }));
-  return { id: person.id, email, name };
+  });
 }
 
 async function person(id: number) {

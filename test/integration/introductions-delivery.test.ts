@@ -3,15 +3,12 @@
 // our Message-ID domain, RFC 3834 headers, a plain-text part, the VERP envelope sender that
 // names the message, the sending rate limit, and hard bounces at send time suppressing the address.
 import { generateKeyPairSync } from 'node:crypto';
-import { randomUUID } from 'node:crypto';
 import { dkimVerify } from 'mailauth';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { insertPerson, upsertProfile } from '../../src/db/people.js';
-import { geocode } from '../../src/geo/index.js';
 import { pauseAndConfirm } from '../../src/introductions/controls.js';
 import { enqueueSend, sendEmail } from '../../src/mail/outbox.js';
-import { profileFromInput } from '../../src/registration.js';
 import { startTestService, waitFor } from '../helpers/context.js';
+import { createActivePerson } from '../helpers/people.js';
 import { startSmtpSink, type SmtpSink } from '../helpers/smtp-sink.js';
 
 type Service = Awaited<ReturnType<typeof startTestService>>;
@@ -41,16 +38,9 @@ afterAll(async () => {
 });
 
 async function makePerson(name: string): Promise<{ id: number; email: string }> {
-  const email = `${name.toLowerCase()}.${randomUUID().slice(0, 6)}@example.org`;
-  const found = geocode('Die')!;
-  const person = await insertPerson(service.ctx.sql, {
-    email, name, source: 'form', networkId: null, consent: true, visibleToReferents: false, confirmNonce: null, status: 'active',
+  return createActivePerson(service.ctx.sql, {
+    name, place: 'Die', radiusKm: 30, description: 'Un tiers-lieu avec atelier partagé et café associatif dans la vallée.',
   });
-  await upsertProfile(service.ctx.sql, person.id, profileFromInput({
-    role: 'porteur', categories: [], radiusKm: 30, description: 'Un tiers-lieu avec atelier partagé et café associatif dans la vallée.',
-    place: { postcode: found.postcode, commune: found.commune, communeCode: found.communeCode, departement: found.departement, lat: found.lat, lon: found.lon },
-  }));
-  return { id: person.id, email };
 }
 
 async function received(address: string, n = 1) {

@@ -6,8 +6,6 @@ import { randomUUID } from 'node:crypto';
 import { Job } from 'bullmq';
 import type { ParsedMail } from 'mailparser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { insertPerson, upsertProfile } from '../../src/db/people.js';
-import { geocode } from '../../src/geo/index.js';
 import { ingestRaw } from '../../src/ingest/store.js';
 import { handleIntroReply } from '../../src/introductions/reply.js';
 import { answerUrl } from '../../src/mail/links.js';
@@ -15,11 +13,11 @@ import { replyTagOf } from '../../src/mail/reply-tag.js';
 import { enqueueSend } from '../../src/mail/outbox.js';
 import { createToken } from '../../src/mail/tokens.js';
 import { JOBS } from '../../src/queue/names.js';
-import { profileFromInput } from '../../src/registration.js';
 import { sendProposal as writeAndSendProposal } from '../../src/round/proposal.js';
 import type { Role } from '../../src/vocabulary.js';
 import { startTestService, waitFor } from '../helpers/context.js';
 import { hiddenField, linksIn } from '../helpers/http.js';
+import { createActivePerson } from '../helpers/people.js';
 import { startSmtpSink, type SmtpSink } from '../helpers/smtp-sink.js';
 
 type Service = Awaited<ReturnType<typeof startTestService>>;
@@ -41,16 +39,10 @@ afterAll(async () => {
 interface Person { id: number; email: string; name: string }
 
 async function makePerson(name: string, place: string, description: string, role: Role = 'porteur'): Promise<Person> {
-  const email = `${name.toLowerCase().normalize('NFD').replace(/[^a-z]/g, '')}.${randomUUID().slice(0, 6)}@example.org`;
-  const found = geocode(place)!;
-  const person = await insertPerson(service.ctx.sql, {
-    email, name, source: 'form', networkId: null, consent: true, visibleToReferents: false, confirmNonce: null, status: 'active',
+  return createActivePerson(service.ctx.sql, {
+    name, place, description, role, categories: ['habitat-partage'], radiusKm: 50,
+    emailLocal: name.toLowerCase().normalize('NFD').replace(/[^a-z]/g, ''),
   });
-  await upsertProfile(service.ctx.sql, person.id, profileFromInput({
-    role, categories: ['habitat-partage'], description, radiusKm: 50,
-    place: { postcode: found.postcode, commune: found.commune, communeCode: found.communeCode, departement: found.departement, lat: found.lat, lon: found.lon },
-  }));
-  return { id: person.id, email, name };
 }
 
 async function makePair(nameA: string, placeA: string, nameB: string, placeB: string) {
