@@ -975,29 +975,8 @@ class CandidateScanner {
     const to = vectorStart[i + 1]!;
     const wanted = this.opts.queryTerms;
     if (to - from <= wanted) return 0;
-    // The wanted-th largest weight, by a small insertion selection (no allocation: this runs
-    // for every person).
-    const top = this.weightScratch;
-    let filled = 0;
-    for (let e = from; e < to; e++) {
-      const w = vectorWeight[e]!;
-      if (filled < wanted) {
-        let k = filled++;
-        while (k > 0 && top[k - 1]! < w) {
-          top[k] = top[k - 1]!;
-          k--;
-        }
-        top[k] = w;
-      } else if (w > top[wanted - 1]!) {
-        let k = wanted - 1;
-        while (k > 0 && top[k - 1]! < w) {
-          top[k] = top[k - 1]!;
-          k--;
-        }
-        top[k] = w;
-      }
-    }
-    return top[wanted - 1]!;
+    // No allocation: this runs for every person.
+    return kthLargest(vectorWeight, from, to, wanted, this.weightScratch);
   }
 
   /** How many of i's terms are rare enough to search with. */
@@ -1011,28 +990,7 @@ class CandidateScanner {
   /** The keep-th best cheap score among the finalists (requires at least `keep` finalists). */
   private keepThreshold(keep: number): number {
     if (this.thresholdFresh) return this.threshold;
-    // The keep-th largest of at most `finalists` values, by insertion (no allocation).
-    const top = this.thresholdScratch;
-    let filled = 0;
-    for (let f = 0; f < this.finalists; f++) {
-      const v = this.finalistScore[f]!;
-      if (filled < keep) {
-        let k = filled++;
-        while (k > 0 && top[k - 1]! < v) {
-          top[k] = top[k - 1]!;
-          k--;
-        }
-        top[k] = v;
-      } else if (v > top[keep - 1]!) {
-        let k = keep - 1;
-        while (k > 0 && top[k - 1]! < v) {
-          top[k] = top[k - 1]!;
-          k--;
-        }
-        top[k] = v;
-      }
-    }
-    this.threshold = top[keep - 1]!;
+    this.threshold = kthLargest(this.finalistScore, 0, this.finalists, keep, this.thresholdScratch);
     this.thresholdFresh = true;
     return this.threshold;
   }
@@ -1290,4 +1248,25 @@ export function mergeScoredPairs(lists: readonly ScoredPairList[]): ScoredPairLi
     }
   }
   return builder.build();
+}
+
+/**
+ * The k-th largest of values[from..to) (at least k of them), by insertion into `scratch`
+ * (length ≥ k): no allocation, for loops that run once per person.
+ */
+function kthLargest(values: ArrayLike<number>, from: number, to: number, k: number, scratch: Float64Array): number {
+  let filled = 0;
+  for (let e = from; e < to; e++) {
+    const v = values[e]!;
+    let slot: number;
+    if (filled < k) slot = filled++;
+    else if (v > scratch[k - 1]!) slot = k - 1;
+    else continue;
+    while (slot > 0 && scratch[slot - 1]! < v) {
+      scratch[slot] = scratch[slot - 1]!;
+      slot--;
+    }
+    scratch[slot] = v;
+  }
+  return scratch[k - 1]!;
 }
