@@ -1,112 +1,16 @@
 // IMAP polling against a real IMAP server: Dovecot (Debian's dovecot-imapd), started for this
-// file with a throwaway configuration on a free port, and stopped after it.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { ImapFlow } from 'imapflow';
+// file with a throwaway configuration on a free port (test/helpers/dovecot.ts), and stopped after it.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pollImapJob } from '../../jobs/poll-imap.js';
-import { imapConnectionOptions, pollImapOnce, STORED_KEYWORD } from '../../src/ingest/sources/imap.js';
+import { pollImapOnce, STORED_KEYWORD } from '../../src/ingest/sources/imap.js';
 import { startTestService, waitFor } from '../helpers/context.js';
+import { startDovecot, type Dovecot } from '../helpers/dovecot.js';
 import { email, INTAKE_ENV } from './intake-messages.js';
 
-const DOVECOT = '/usr/sbin/dovecot';
 type Service = Awaited<ReturnType<typeof startTestService>>;
 let service: Service;
-let dovecot: ChildProcess;
-let dir: string;
+let dovecot: Dovecot;
 let imapUrl: string;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-async function startDovecot(): Promise<number> {
-  const port = await freePort();
-  dir = mkdtempSync(path.join(tmpdir(), 'maillage-dovecot-'));
-  // Dovecot's login and auth processes run as its own users: they must reach the base_dir.
-  chmodSync(dir, 0o755);
-  const home = path.join(dir, 'home');
-  for (const sub of ['run', 'state', 'home']) rmSync(path.join(dir, sub), { recursive: true, force: true });
-  writeFileSync(path.join(dir, 'passwd'), 'inscription:{PLAIN}mot-de-passe-test\n');
-  writeFileSync(path.join(dir, 'dovecot.conf'), `
-base_dir = ${dir}/run
-state_dir = ${dir}/state
-log_path = ${dir}/dovecot.log
-protocols = imap
-listen = 127.0.0.1
-ssl = no
-disable_plaintext_auth = no
-auth_mechanisms = plain login
-first_valid_uid = 1
-mail_location = maildir:~/Maildir
-service imap-login {
-  chroot =
-  inet_listener imap {
-    address = 127.0.0.1
-    port = ${port}
-  }
-  inet_listener imaps {
-    port = 0
-  }
-}
-service anvil {
-  chroot =
-}
-passdb {
-  driver = passwd-file
-  args = scheme=PLAIN username_format=%u ${dir}/passwd
-}
-userdb {
-  driver = static
-  args = uid=65534 gid=65534 home=${home}/%u
-}
-`);
-  await import('node:fs/promises').then((fs) => fs.mkdir(home, { recursive: true }));
-  chownSync(home, 65534, 65534);
-  dovecot = spawn(DOVECOT, ['-F', '-c', path.join(dir, 'dovecot.conf')], { stdio: 'ignore' });
-  await waitFor(async () => {
-    try {
-      const c = new ImapFlow({ ...imapConnectionOptions(`imap://inscription:mot-de-passe-test@127.0.0.1:${port}`), verifyOnly: true });
-      c.on('error', () => {});
-      await c.connect();
-      return true;
-    } catch {
-      return false;
-    }
-  }, 15_000, 'dovecot listening');
-  return port;
-}
-
-/** Puts a message in the mailbox, as the mail server does when a reply arrives. */
-async function deliver(raw: Buffer, flags: string[] = []): Promise<void> {
-  const client = new ImapFlow(imapConnectionOptions(imapUrl));
-  client.on('error', () => {});
-  await client.connect();
-  await client.append('INBOX', raw, flags);
-  await client.logout();
-}
-
-async function serverFlags(): Promise<{ uid: number; flags: string[] }[]> {
-  const client = new ImapFlow(imapConnectionOptions(imapUrl));
-  client.on('error', () => {});
-  await client.connect();
-  const lock = await client.getMailboxLock('INBOX');
-  try {
-    const all = await client.fetchAll('1:*', { uid: true, flags: true });
-    return all.map((m) => ({ uid: m.uid, flags: [...(m.flags ?? [])] }));
-  } finally {
-    lock.release();
-    await client.logout();
-  }
-}
 
 async function person(address: string) {
   const rows = await service.ctx.sql`select p.*, f.commune from people p left join profiles f on f.person_id = p.id where p.email = ${address}`;
@@ -114,9 +18,8 @@ async function person(address: string) {
 }
 
 beforeAll(async () => {
-  expect(existsSync(DOVECOT), 'dovecot-imapd must be installed (apt-get install dovecot-imapd)').toBe(true);
-  const port = await startDovecot();
-  imapUrl = `imap://inscription:mot-de-passe-test@127.0.0.1:${port}`;
+  dovecot = await startDovecot();
+  imapUrl = dovecot.url;
   service = await startTestService({ ...INTAKE_ENV, IMAP_URL: imapUrl, IMAP_POLL_SECONDS: '5', MAX_MESSAGE_BYTES: '1000000' });
   // The first tests poll by hand: hold the lock the scheduled poll takes, so it stands aside.
   await service.ctx.redis.set(pollLock(), 'test', 'PX', 120_000);
@@ -128,23 +31,18 @@ function pollLock(): string {
 
 afterAll(async () => {
   await service?.dispose();
-  if (dovecot && dovecot.exitCode === null) {
-    const exited = new Promise((r) => dovecot.once('exit', r));
-    dovecot.kill('SIGTERM');
-    await exited;
-  }
-  if (dir) rmSync(dir, { recursive: true, force: true });
+  await dovecot?.stop();
 });
 
 describe('IMAP polling (Dovecot)', () => {
   it('stores each new message, marks it on the server only then, and never fetches it twice', async () => {
-    await deliver(email({ from: 'Anne <anne@exemple.fr>', body: 'Bonjour, je souhaite rejoindre un habitat partagé près de Nantes, je suis infirmière et j’ai deux enfants.' }));
+    await dovecot.deliver(email({ from: 'Anne <anne@exemple.fr>', body: 'Bonjour, je souhaite rejoindre un habitat partagé près de Nantes, je suis infirmière et j’ai deux enfants.' }));
     // Read in the operator's own mail client (\Seen): still not hidden from maillage.
-    await deliver(email({ from: 'Bernard <bernard@exemple.fr>', body: 'Bonjour, nous lançons un repair café à Angers, nous cherchons des bénévoles pour réparer les vélos.' }), ['\\Seen']);
+    await dovecot.deliver(email({ from: 'Bernard <bernard@exemple.fr>', body: 'Bonjour, nous lançons un repair café à Angers, nous cherchons des bénévoles pour réparer les vélos.' }), ['\\Seen']);
 
     const first = await pollImapOnce(service.ctx, { url: imapUrl, folder: 'INBOX' });
     expect(first).toMatchObject({ found: 2, stored: 2, duplicates: 0, mark: 'keyword' });
-    const flags = await serverFlags();
+    const flags = await dovecot.flags();
     expect(flags.every((m) => m.flags.includes(STORED_KEYWORD))).toBe(true);
 
     const second = await pollImapOnce(service.ctx, { url: imapUrl, folder: 'INBOX' });
@@ -157,14 +55,14 @@ describe('IMAP polling (Dovecot)', () => {
   });
 
   it('a message that could not be stored stays unmarked on the server and is fetched at the next poll', async () => {
-    await deliver(email({ from: 'Chloe <chloe@exemple.fr>', body: 'Bonjour, je cherche un éco-lieu à rejoindre dans les Cévennes, je suis maraîchère.' }));
+    await dovecot.deliver(email({ from: 'Chloe <chloe@exemple.fr>', body: 'Bonjour, je cherche un éco-lieu à rejoindre dans les Cévennes, je suis maraîchère.' }));
     const broken = {
       ...service.ctx,
       // The database refuses the insert (down, full…): the poll must fail before marking anything.
       sql: Object.assign(() => Promise.reject(new Error('database unavailable')), { begin: () => Promise.reject(new Error('database unavailable')) }) as unknown as typeof service.ctx.sql,
     };
     await expect(pollImapOnce(broken, { url: imapUrl, folder: 'INBOX' })).rejects.toThrow('database unavailable');
-    const unmarked = (await serverFlags()).filter((m) => !m.flags.includes(STORED_KEYWORD));
+    const unmarked = (await dovecot.flags()).filter((m) => !m.flags.includes(STORED_KEYWORD));
     expect(unmarked).toHaveLength(1);
     const retry = await pollImapOnce(service.ctx, { url: imapUrl, folder: 'INBOX' });
     expect(retry.stored).toBe(1);
@@ -182,7 +80,7 @@ describe('IMAP polling (Dovecot)', () => {
       Buffer.alloc(3_000_000, 'QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVo0NTY3ODkwYWJjZGVmZ2hpamtsbW5vcHFyc3R1dnd4\r\n'),
       Buffer.from(`\r\n--${boundary}--\r\n`),
     ]);
-    await deliver(raw);
+    await dovecot.deliver(raw);
     const result = await pollImapOnce(service.ctx, { url: imapUrl, folder: 'INBOX' });
     expect(result.truncated).toBe(1);
     const row = await waitFor(async () => (await service.ctx.sql`select * from inbound_messages where message_id = '<big-imap@exemple.fr>' and status <> 'stored'`)[0], 15_000, 'big message processed');
@@ -198,7 +96,7 @@ describe('IMAP polling (Dovecot)', () => {
 
   it('the service polls on its own, every IMAP_POLL_SECONDS', async () => {
     await service.ctx.redis.del(pollLock());
-    await deliver(email({ from: 'Emma <emma@exemple.fr>', body: 'Bonjour, nous cherchons des associés pour une épicerie coopérative à Besançon, ouverture prévue au printemps.' }));
+    await dovecot.deliver(email({ from: 'Emma <emma@exemple.fr>', body: 'Bonjour, nous cherchons des associés pour une épicerie coopérative à Besançon, ouverture prévue au printemps.' }));
     const p = await waitFor(async () => person('emma@exemple.fr'), 30_000, 'scheduled poll');
     expect(p.status).toBe('pending');
   }, 40_000);

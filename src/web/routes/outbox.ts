@@ -59,6 +59,9 @@ ${rows.map((r) => html`<tr><td>${r.created_at.toLocaleString('fr-FR', { timeZone
 </tbody></table>`}`));
   });
 
+  // The email's HTML runs in a sandbox (no scripts, no forms), but a page its buttons open
+  // (target="_blank", as MJML writes them) must escape it, as from a mail client: a confirmation
+  // or answer page opened inside the sandbox could not POST its button.
   router.get('/outbox/:id', async (req, res) => {
     const row = await getOutbound(ctx.sql, Number(req.params.id) || 0);
     if (!row) {
@@ -75,7 +78,7 @@ ${rows.map((r) => html`<tr><td>${r.created_at.toLocaleString('fr-FR', { timeZone
 ${Object.entries(row.headers).map(([k, v]) => html`<tr><th>${k}</th><td>${v}</td></tr>`)}
 </table>
 <h2>Version HTML</h2>
-<iframe src="/outbox/${row.id}/html" title="Contenu du message" sandbox="allow-popups allow-top-navigation-by-user-activation" style="width:100%;height:70vh;border:1px solid #ccc;border-radius:8px"></iframe>
+<iframe src="/outbox/${row.id}/html" title="Contenu du message" sandbox="allow-popups allow-popups-to-escape-sandbox allow-top-navigation-by-user-activation" style="width:100%;height:70vh;border:1px solid #ccc;border-radius:8px"></iframe>
 <h2>Version texte</h2>
 <pre style="white-space:pre-wrap">${row.text_body}</pre>`));
   });
