@@ -58,6 +58,15 @@ export async function erasePerson(db: Db, personId: number, source: string): Pro
     delete from outbound_messages
     where person_id = ${personId}
        or (${email}::text is not null and lower(${email}::text) = any(string_to_array(replace(lower(to_address), ' ', ''), ',')))`;
+  // The emails to the other side of each introduction (proposal, reminder, follow-up, answers)
+  // name this person, with their commune and words: they go too. Their keys start with
+  // `<template>:<introduction id>:` (src/round/proposal.ts, src/introductions/).
+  await db`
+    delete from outbound_messages o
+    using introductions i
+    where (i.person_a = ${personId} or i.person_b = ${personId})
+      and split_part(o.idempotency_key, ':', 1) in ('proposal', 'reminder', 'followup', 'not-understood', 'answer-received', 'meeting')
+      and split_part(o.idempotency_key, ':', 2) = i.id::text`;
   await db`
     update introductions set explanation = '', shared_words = '{}',
       status = case when status = 'proposed' then 'expired' else status end,

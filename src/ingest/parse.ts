@@ -102,13 +102,38 @@ export async function parseMessage(raw: Buffer): Promise<ParsedMessage> {
     }
   }
 
-  if (!mail) return fallbackParse(raw, problems);
+  if (!mail) return withoutNul(fallbackParse(raw, problems));
   try {
-    return fromParsedMail(mail, raw, problems);
+    return withoutNul(fromParsedMail(mail, raw, problems));
   } catch (err) {
     problems.push(`could not read parsed mail: ${errorText(err)}`);
-    return fallbackParse(raw, problems);
+    return withoutNul(fallbackParse(raw, problems));
   }
+}
+
+/**
+ * Replaces lone UTF-16 surrogates (left by cutting a string in the middle of an emoji) with
+ * U+FFFD. JSON.stringify writes them as "\\udXXX", which PostgreSQL's json parser refuses: a
+ * reason cut at 500 characters must not make a whole batch of messages fail for ever.
+ */
+export function wellFormed(value: string): string {
+  return value.replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, '\uFFFD');
+}
+
+/**
+ * PostgreSQL text and jsonb cannot hold U+0000, which a binary part mislabelled as text, a
+ * UTF-16 body or plain junk puts in a decoded string: every later write (profile, reason, name)
+ * would then fail on every retry. NUL carries no meaning in mail text, so it goes here, once.
+ */
+function withoutNul<T>(value: T): T {
+  if (typeof value === 'string') return (value.includes('\u0000') ? value.replace(/\u0000/g, '') : value) as T;
+  if (Array.isArray(value)) return value.map(withoutNul) as T;
+  if (value && typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) out[withoutNul(k)] = withoutNul(v);
+    return out as T;
+  }
+  return value;
 }
 
 function fromParsedMail(mail: ParsedMail, raw: Buffer, problems: string[]): ParsedMessage {

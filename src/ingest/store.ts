@@ -107,9 +107,9 @@ function headerEnd(raw: Buffer): number {
   return candidates.length ? Math.min(...candidates) : limit;
 }
 
-/** The header block as text, unfolded, lines separated by "\n". */
+/** The header block as text, unfolded, lines separated by "\n"; without NUL, which PostgreSQL text refuses. */
 function headerBlock(raw: Buffer): string {
-  return raw.subarray(0, headerEnd(raw)).toString('latin1').replace(/\r\n?/g, '\n').replace(/\n[ \t]+/g, ' ');
+  return raw.subarray(0, headerEnd(raw)).toString('latin1').replace(/\r\n?/g, '\n').replace(/\n[ \t]+/g, ' ').replace(/\u0000/g, '');
 }
 
 function headerValue(head: string, name: string): string | null {

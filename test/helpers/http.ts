@@ -42,6 +42,21 @@ export function hiddenField(page: string, name: string): string {
   return m[1]!.replace(/&amp;/g, '&').replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>');
 }
 
+/**
+ * Every http(s) link in an email's HTML or text. Prose around a link in the text version
+ * ("(https://…/effacer?t=…).") is not part of it: trailing sentence punctuation is dropped, and a
+ * closing parenthesis too unless the link itself opened one.
+ */
 export function linksIn(htmlOrText: string): string[] {
-  return [...htmlOrText.matchAll(/https?:\/\/[^\s"'<>]+/g)].map((m) => m[0].replace(/&amp;/g, '&'));
+  return [...htmlOrText.matchAll(/https?:\/\/[^\s"'<>]+/g)].map((m) => trimLinkEnd(m[0].replace(/&amp;/g, '&')));
+}
+
+function trimLinkEnd(link: string): string {
+  let out = link;
+  for (;;) {
+    const last = out.at(-1);
+    if (last !== undefined && '.,;:!?»'.includes(last)) out = out.slice(0, -1);
+    else if (last === ')' && out.split('(').length < out.split(')').length) out = out.slice(0, -1);
+    else return out;
+  }
 }
