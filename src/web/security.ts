@@ -45,17 +45,32 @@ export function checkCsrf(req: Request, secret: string, field: unknown): boolean
   return expected.length === given.length && timingSafeEqual(expected, given);
 }
 
+/** How long a request waits for the rate-limit counter before letting itself through. */
+const RATE_LIMIT_DEADLINE_MS = 1_000;
+
 /**
  * Counts a hit against `key` and says whether it is within `limit` per `windowSeconds`.
  * If Redis is unreachable the request is let through: a registration lost to a rate-limit
- * outage is worse than a few extra form posts.
+ * outage is worse than a few extra form posts. And let through quickly: while Redis is down its
+ * client holds a command for up to 20 s before giving up.
  */
 export async function withinRateLimit(redis: Redis, key: string, limit: number, windowSeconds: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const counted = redis.multi().incr(key).expire(key, windowSeconds, 'NX').exec();
+  const deadline = new Promise<null>((resolve) => {
+    timer = setTimeout(() => resolve(null), RATE_LIMIT_DEADLINE_MS);
+  });
   try {
-    const results = await redis.multi().incr(key).expire(key, windowSeconds, 'NX').exec();
-    const count = Number(results?.[0]?.[1] ?? 0);
+    const results = await Promise.race([counted, deadline]);
+    if (results === null) {
+      counted.catch(() => {});
+      return true;
+    }
+    const count = Number(results[0]?.[1] ?? 0);
     return count <= limit;
   } catch {
     return true;
+  } finally {
+    clearTimeout(timer);
   }
 }
