@@ -42,7 +42,10 @@ export function startWorkers(ctx: AppContext, options: { queues?: QueueName[]; j
           throw err;
         }
       },
-      { connection, prefix: ctx.config.queuePrefix, concurrency, limiter, autorun: true },
+      // Every job is idempotent (its effects are keyed in PostgreSQL), so a job whose worker died
+      // may be taken up again: BullMQ's default of one stall would fail a weekly round for good
+      // after two crashes, and leave an inbound message to the sweep for minutes.
+      { connection, prefix: ctx.config.queuePrefix, concurrency, limiter, autorun: true, maxStalledCount: 3 },
     );
     worker.on('error', (err) => ctx.log.warn({ queue, err: err.message }, 'worker error'));
     workers.push(worker);
