@@ -28,6 +28,9 @@ const schema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Behind a reverse proxy, trust X-Forwarded-For for rate limits (express "trust proxy"). */
   TRUST_PROXY: z.string().default('loopback'),
+  /** Registration form posts accepted from one IP address per window (then 429), against floods. */
+  FORM_LIMIT_PER_IP: z.coerce.number().int().min(1).max(100_000).default(20),
+  FORM_LIMIT_WINDOW_MINUTES: z.coerce.number().int().min(1).max(1440).default(10),
   /** Weekly round, cron in ROUND_TZ. */
   ROUND_CRON: z.string().default('0 9 * * 2'),
   ROUND_TZ: z.string().default('Europe/Paris'),
@@ -88,6 +91,8 @@ export type Config = {
   queuePrefix: string;
   logLevel: string;
   trustProxy: string;
+  /** Registration form posts per IP address (req.ip, see trustProxy) and window. */
+  formLimit: { perIp: number; windowSeconds: number };
   roundCron: string;
   roundTz: string;
   digestCron: string;
@@ -145,6 +150,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     queuePrefix: e.QUEUE_PREFIX,
     logLevel: e.LOG_LEVEL,
     trustProxy: e.TRUST_PROXY,
+    formLimit: { perIp: e.FORM_LIMIT_PER_IP, windowSeconds: e.FORM_LIMIT_WINDOW_MINUTES * 60 },
     roundCron: e.ROUND_CRON,
     roundTz: e.ROUND_TZ,
     digestCron: e.DIGEST_CRON,

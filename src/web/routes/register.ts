@@ -1,5 +1,6 @@
 // The home page with the registration form, and the double opt-in confirmation pages.
 // GET pages only show; every change happens on POST (link scanners fetch every GET).
+import { createHash } from 'node:crypto';
 import { Router, type Request, type Response } from 'express';
 import type { AppContext } from '../../context.js';
 import { checkConfirmation, confirmRegistration, registerFromForm } from '../../registration.js';
@@ -110,10 +111,17 @@ function checkEmailPage(email: string): string {
 <p>Rien reçu d’ici quelques minutes ? Regardez dans les indésirables, ou <a href="/">recommencez l’inscription</a> en vérifiant l’adresse.</p>`);
 }
 
-function tooManyPage(): string {
+/** "dans 10 minutes", "dans une heure", "dans 2 heures". */
+function inFrench(seconds: number): string {
+  const minutes = Math.ceil(seconds / 60);
+  if (minutes < 60 || minutes % 60 !== 0) return `dans ${minutes} minute${minutes > 1 ? 's' : ''}`;
+  return minutes === 60 ? 'dans une heure' : `dans ${minutes / 60} heures`;
+}
+
+function tooManyPage(retryAfterSeconds: number): string {
   return page('Trop de tentatives', html`
 <h1>Un peu de patience</h1>
-<p>Nous avons reçu beaucoup d’inscriptions depuis votre connexion ou pour cette adresse en peu de temps. Réessayez dans une heure ; si le problème persiste, répondez à notre bulletin par e-mail.</p>`);
+<p>Nous avons reçu beaucoup d’inscriptions depuis votre connexion ou pour cette adresse en peu de temps. Réessayez ${inFrench(retryAfterSeconds)} ; si le problème persiste, répondez à notre bulletin par e-mail.</p>`);
 }
 
 const INVALID_LINK_MESSAGES: Record<string, { title: string; text: string }> = {
@@ -153,9 +161,11 @@ export function registerRoutes(ctx: AppContext, geocode: Geocoder): Router {
       res.type('html').send(checkEmailPage(values.email));
       return;
     }
-    const ipOk = await withinRateLimit(ctx.redis, `${ctx.config.queuePrefix}:rl:form-ip:${req.ip}`, 20, 600);
+    // Before validation (geocoding) and any database work: a flood costs one Redis round trip a post.
+    const { perIp, windowSeconds } = ctx.config.formLimit;
+    const ipOk = await withinRateLimit(ctx.redis, `${ctx.config.queuePrefix}:rl:form-ip:${req.ip}`, perIp, windowSeconds);
     if (!ipOk) {
-      res.status(429).set('Retry-After', '600').type('html').send(tooManyPage());
+      res.status(429).set('Retry-After', String(windowSeconds)).type('html').send(tooManyPage(windowSeconds));
       return;
     }
     const result = validateForm(values, geocode);
@@ -164,9 +174,11 @@ export function registerRoutes(ctx: AppContext, geocode: Geocoder): Router {
       return;
     }
     // At most a few confirmation emails an hour to one address: the form is no way to spam someone.
-    const emailOk = await withinRateLimit(ctx.redis, `${ctx.config.queuePrefix}:rl:form-email:${result.input.email}`, 5, 3600);
+    // Keyed by a hash: a Redis key must not keep the address for an hour after an erasure.
+    const emailKey = createHash('sha256').update(result.input.email).digest('hex');
+    const emailOk = await withinRateLimit(ctx.redis, `${ctx.config.queuePrefix}:rl:form-email:${emailKey}`, 5, 3600);
     if (!emailOk) {
-      res.status(429).set('Retry-After', '3600').type('html').send(tooManyPage());
+      res.status(429).set('Retry-After', '3600').type('html').send(tooManyPage(3600));
       return;
     }
     await registerFromForm(ctx, result.input);
