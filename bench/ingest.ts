@@ -10,7 +10,15 @@
 // one sender in five authenticated), 30 % the .eml fixtures (Gmail, Outlook, Orange, Free…,
 // auto-replies, bounces, commands, HTML-only, Latin-1) with a fresh Message-ID and sender each.
 // A fresh database and queue prefix are used and removed at the end.
+//
+// "Done" is every message out of 'stored': processed (or failed, counted) in a transaction that
+// also wrote its answer to the outbox, so the outcome lines below (kinds, people, answers) are
+// what the run produced. Besides times: the pure reading alone (readMessage, measured message by
+// message against mailparser: the floor whatever the I/O), the CPU time of the worker, of the
+// storing process and of the PostgreSQL processes serving the bench database, and the worker's
+// socket writes per message (each a system call and a wake-up of the server: the I/O's cost).
 import { spawn } from 'node:child_process';
+import { Socket } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { loadavg, cpus } from 'node:os';
@@ -19,8 +27,9 @@ import { fileURLToPath } from 'node:url';
 import { simpleParser } from 'mailparser';
 import { loadConfig, type Config } from '../src/config.js';
 import { closeContext, createContext } from '../src/context.js';
-import { dropDatabase } from '../src/db/client.js';
+import { dropDatabase, type Sql } from '../src/db/client.js';
 import { loadGazetteer } from '../src/geo/index.js';
+import { readMessage } from '../src/ingest/apply.js';
 import { ingestRaw } from '../src/ingest/store.js';
 import { createLogger } from '../src/log.js';
 import { QUEUES } from '../src/queue/names.js';
@@ -121,10 +130,24 @@ async function main(): Promise<void> {
     const m1 = performance.now();
     for (const m of messages) await simpleParser(m, { skipTextToHtml: true, skipImageLinks: true, skipTextLinks: true });
     const mailparserLeanMs = performance.now() - m1;
+    // The pure reading the worker does (parse, trim, classify, extract, trust), alone, one at a
+    // time: the floor of the pipeline's time, whatever its I/O costs. Interleaved message by
+    // message with mailparser so that a busy machine slows both alike.
+    let pureMs = 0;
+    let pairedMailparserMs = 0;
+    for (const m of messages) {
+      const a = performance.now();
+      await simpleParser(m);
+      const b = performance.now();
+      await readMessage(m, 'test', config);
+      pureMs += performance.now() - b;
+      pairedMailparserMs += b - a;
+    }
 
     // The pipeline. As in production (`maillage web` or the IMAP poll storing, `maillage worker`
     // processing), messages are stored here and processed by one worker process.
     const worker = await startWorkerProcess(config);
+    const cpuAtStart = await backendCpuMs(ctx.sql);
     const cpu0 = process.cpuUsage();
     const t0 = performance.now();
     // Messages arrive side by side (a webhook provider, several SMTP connections): 8 at a time.
@@ -140,6 +163,7 @@ async function main(): Promise<void> {
     }
     const pipelineMs = performance.now() - t0;
     const storeCpu = process.cpuUsage(cpu0);
+    const serverCpuMs = await backendCpuSince(ctx.sql, cpuAtStart);
     const cpu = await worker.stop();
     const cpuMs = (cpu.user + cpu.system) / 1000;
 
@@ -152,17 +176,27 @@ async function main(): Promise<void> {
       [
         `mailparser alone (defaults):   ${mailparserMs.toFixed(0)} ms  (${rate(mailparserMs)} msg/s)`,
         `mailparser, parse.ts options:  ${mailparserLeanMs.toFixed(0)} ms  (${rate(mailparserLeanMs)} msg/s)`,
+        `pure reading alone (readMessage): ${pureMs.toFixed(0)} ms  (${rate(pureMs)} msg/s; ${(pureMs / pairedMailparserMs).toFixed(2)}× mailparser, measured message by message with it)`,
         `store only (insert + enqueue): ${storedMs.toFixed(0)} ms  (${rate(storedMs)} msg/s)`,
         `full intake, one worker:       ${pipelineMs.toFixed(0)} ms  (${rate(pipelineMs)} msg/s)   target ≥ 300 msg/s`,
         `ratio to mailparser alone:     ${(pipelineMs / mailparserMs).toFixed(2)}× (defaults), ${(pipelineMs / mailparserLeanMs).toFixed(2)}× (parse.ts options)   target ≤ 3×`,
         `CPU time per message: mailparser alone ${(mailparserCpuMs / N).toFixed(2)} ms; worker process ${(cpuMs / N).toFixed(2)} ms ` +
           `(user ${(cpu.user / 1000 / N).toFixed(2)}, system ${(cpu.system / 1000 / N).toFixed(2)}; ${(cpuMs / mailparserCpuMs).toFixed(2)}× mailparser; ` +
           `it had ${Math.round((cpuMs / pipelineMs) * 100)} % of one core); storing process ${((storeCpu.user + storeCpu.system) / 1000 / N).toFixed(2)} ms (polling included)`,
+        `worker socket writes per message: PostgreSQL ${(cpu.writes.postgres / N).toFixed(2)}, Redis ${(cpu.writes.redis / N).toFixed(2)}` +
+          (serverCpuMs === null ? '' : `; PostgreSQL CPU per message (its processes for this database): ${(serverCpuMs / N).toFixed(2)} ms`),
         `kinds: ${kinds.map((k) => `${k.kind} ${k.n}`).join(', ')}; failed ${failed[0]!.n}`,
         `people: ${people.map((p) => `${p.status} ${p.n}`).join(', ')}; answers written to the outbox: ${answers[0]!.n}`,
         `load average after: ${loadavg().map((l) => l.toFixed(1)).join(' ')}`,
       ].join('\n') + '\n',
     );
+    // One machine-readable line for bench/run.ts's summary table.
+    process.stdout.write(`BENCH-SUMMARY ${JSON.stringify({
+      bench: 'ingest', figure: `full intake, one worker, ${N} messages`, value: rate(pipelineMs), unit: 'msg/s',
+      baseline: 'mailparser alone (defaults), same messages', baselineValue: rate(mailparserMs),
+      ratio: Number((pipelineMs / mailparserMs).toFixed(2)), ratioLabel: '× mailparser time',
+      target: '≥ 300 msg/s, ≤ 3× mailparser time', met: rate(pipelineMs) >= 300 && pipelineMs / mailparserMs <= 3,
+    })}\n`);
   } finally {
     const keys = await ctx.redis.keys(`${config.queuePrefix}:*`);
     if (keys.length) await ctx.redis.del(...keys);
@@ -171,8 +205,39 @@ async function main(): Promise<void> {
   }
 }
 
+/** CPU time (ms) of each PostgreSQL process serving this database, from /proc (a local server only; null otherwise). */
+async function backendCpuMs(sql: Sql): Promise<Map<number, number> | null> {
+  const rows = await sql<{ pid: number }[]>`select pid from pg_stat_activity where datname = current_database()`;
+  const ticks = 100; // USER_HZ on Linux
+  const now = new Map<number, number>();
+  try {
+    for (const { pid } of rows) {
+      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
+      now.set(pid, ((Number(fields[11]) + Number(fields[12])) * 1000) / ticks);
+    }
+  } catch {
+    return null;
+  }
+  return now;
+}
+
+/** CPU time the processes serving this database used since `before` (those started since: all of theirs). */
+async function backendCpuSince(sql: Sql, before: Map<number, number> | null): Promise<number | null> {
+  const now = await backendCpuMs(sql);
+  if (!now || !before) return null;
+  let total = 0;
+  for (const [pid, ms] of now) total += ms - (before.get(pid) ?? 0);
+  return total;
+}
+
+/** What the worker process reports when it stops. */
+interface WorkerReport extends NodeJS.CpuUsage {
+  /** Socket writes (each one a system call and a wake-up on the other side) to PostgreSQL and Redis. */
+  writes: { postgres: number; redis: number };
+}
+
 /** One `maillage worker` for the inbound queue, in its own process; stop() returns its CPU time. */
-async function startWorkerProcess(config: Config): Promise<{ stop(): Promise<NodeJS.CpuUsage> }> {
+async function startWorkerProcess(config: Config): Promise<{ stop(): Promise<WorkerReport> }> {
   const profile = process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [];
   const child = spawn(process.execPath, [...profile, '--import', 'tsx', fileURLToPath(import.meta.url), '--worker'], {
     env: { ...process.env, BENCH_CONFIG: JSON.stringify(config) },
@@ -198,7 +263,7 @@ async function startWorkerProcess(config: Config): Promise<{ stop(): Promise<Nod
   return {
     async stop() {
       child.kill('SIGTERM');
-      return JSON.parse(await nextLine()) as NodeJS.CpuUsage;
+      return JSON.parse(await nextLine()) as WorkerReport;
     },
   };
 }
@@ -207,13 +272,24 @@ async function workerProcess(): Promise<void> {
   const config = JSON.parse(process.env.BENCH_CONFIG!) as Config;
   const ctx = await createContext(config, createLogger('silent'), { migrate: false });
   loadGazetteer();
+  // Round trips are what the intake's I/O costs: count the writes to each server.
+  const writes = { postgres: 0, redis: 0 };
+  const pgPort = Number(new URL(config.databaseUrl).port || 5432);
+  const write = Socket.prototype.write;
+  Socket.prototype.write = function (this: Socket, ...args: unknown[]) {
+    if (this.remotePort === pgPort) writes.postgres++;
+    else writes.redis++;
+    return (write as (...a: unknown[]) => boolean).apply(this, args);
+  } as typeof write;
   const workers = startWorkers(ctx, { queues: [QUEUES.inbound] });
   const cpu0 = process.cpuUsage();
+  const writes0 = { ...writes };
   process.stdout.write('ready\n');
   process.once('SIGTERM', () => {
     const cpu = process.cpuUsage(cpu0);
+    const report: WorkerReport = { ...cpu, writes: { postgres: writes.postgres - writes0.postgres, redis: writes.redis - writes0.redis } };
     void workers.close().then(async () => {
-      process.stdout.write(`${JSON.stringify(cpu)}\n`);
+      process.stdout.write(`${JSON.stringify(report)}\n`);
       await closeContext(ctx);
       process.exit(0);
     });

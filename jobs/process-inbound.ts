@@ -1,9 +1,18 @@
 // Processes one stored inbound message. Payload: { inboundId } only (the raw message and
 // everything in it stays in PostgreSQL). Idempotent: a message already processed is skipped,
 // and its answer has an idempotency key, so a retry after a crash changes nothing more.
+//
+// One job per message in the queue (the store queues one per message, jobId inbound-<id>), and
+// the jobs this worker runs at the same time are processed together: each hands its id to the
+// process's batcher (src/queue/group-commit.ts), which applies up to MAX_BATCH messages in one
+// transaction, and the job completes when its own message's batch has committed, with its own
+// outcome (or fails alone: see processInboundBatch). A crash mid-batch commits nothing: every
+// job of the batch is still active in BullMQ, is found stalled and runs again, and its message
+// is claimed again from 'stored'.
 import type { Job } from 'bullmq';
 import type { AppContext } from '../src/context.js';
-import { processInbound, type ProcessOutcome } from '../src/ingest/apply.js';
+import { processInboundBatch, type ProcessOutcome } from '../src/ingest/apply.js';
+import { createBatcher, type Batcher } from '../src/queue/group-commit.js';
 import { JOBS, QUEUES } from '../src/queue/names.js';
 import type { JobDefinition } from '../src/queue/registry.js';
 
@@ -11,10 +20,27 @@ export interface ProcessInboundData {
   inboundId: number;
 }
 
+/** Messages applied in one transaction at most (and at most 16 MB of raw mail: see processInboundBatch). */
+const MAX_BATCH = 32;
+/** Batches in flight: one is read (pure CPU) while the other waits on PostgreSQL. */
+const BATCHES_IN_FLIGHT = 2;
+
+// One batcher per process (keyed by its database pool: each job gets its own copy of ctx; the
+// batch logs through the first job's logger, with the message ids).
+const batchers = new WeakMap<AppContext['sql'], Batcher<ProcessOutcome>>();
+function batcherFor(ctx: AppContext): Batcher<ProcessOutcome> {
+  let batcher = batchers.get(ctx.sql);
+  if (!batcher) {
+    batcher = createBatcher((ids) => processInboundBatch(ctx, ids), { maxBatch: MAX_BATCH, maxInFlight: BATCHES_IN_FLIGHT });
+    batchers.set(ctx.sql, batcher);
+  }
+  return batcher;
+}
+
 async function process(job: Job<ProcessInboundData>, ctx: AppContext): Promise<ProcessOutcome['state']> {
   const { inboundId } = job.data;
   try {
-    const result = await processInbound(ctx, inboundId);
+    const result = await batcherFor(ctx).submit(inboundId);
     // Ids and kinds only: an outcome may name a domain, a reason an address.
     ctx.log.info({ inboundId, state: result.state, kind: result.kind, person: result.personId, answers: result.mails.length }, 'inbound message processed');
     return result.state;
@@ -36,7 +62,7 @@ async function process(job: Job<ProcessInboundData>, ctx: AppContext): Promise<P
 export const processInboundJob: JobDefinition<ProcessInboundData> = {
   name: JOBS.processInbound,
   queue: QUEUES.inbound,
-  // Most of a message's time is spent waiting on PostgreSQL: several in flight keep the CPU busy.
-  concurrency: 8,
+  // Enough jobs active for the batches in flight and the next one gathering meanwhile.
+  concurrency: MAX_BATCH * (BATCHES_IN_FLIGHT + 1),
   process,
 };

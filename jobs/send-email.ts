@@ -6,6 +6,7 @@ import type { AppContext } from '../src/context.js';
 import { markBounced } from '../src/control.js';
 import { markOutbound, type OutboundRow } from '../src/db/outbound.js';
 import { ERASURE_TEMPLATE } from '../src/introductions/templates.js';
+import { grouped } from '../src/queue/group-commit.js';
 import { buildRawMessage } from '../src/mail/mime.js';
 import { JOBS, QUEUES } from '../src/queue/names.js';
 import type { JobDefinition } from '../src/queue/registry.js';
@@ -16,7 +17,7 @@ export interface SendEmailData {
 
 async function process(job: Job<SendEmailData>, ctx: AppContext): Promise<string> {
   const { outboundId } = job.data;
-  const row = await claimWithSuppressed(ctx, outboundId);
+  const row = await groupsOf(ctx).claim(outboundId);
   if (!row) return 'already-done';
   // A message may go to several people at once (the meeting email): each suppressed address
   // is dropped, and the message is suppressed only when nobody is left.
@@ -82,27 +83,65 @@ async function process(job: Job<SendEmailData>, ctx: AppContext): Promise<string
     const value = typeof address === 'string' ? address : address.address;
     await markBounced(ctx.sql, value.toLowerCase(), { status: 'smtp-rejected' });
   }
-  await markOutbound(ctx.sql, row.id, 'sent');
+  // Awaited: the job is done (and the message will not be sent again) only once this commits.
+  // A group that failed (a dropped connection) is retried for this message alone before the job
+  // fails, since a failed job sends its message again.
+  await groupsOf(ctx).markSent(row.id).catch(() => markOutbound(ctx.sql, row.id, 'sent'));
   await forgetErasureNotice(ctx, row);
   return 'sent';
 }
 
+type ClaimedRow = OutboundRow & { suppressed: string[] };
+interface Groups {
+  claim: (id: number) => Promise<ClaimedRow | undefined>;
+  markSent: (id: number) => Promise<void>;
+}
+
 /**
- * Claims the message (queued/sending/failed → sending) and, in the same round trip, lists its
- * recipients that must not be written to (hard bounce, erased).
+ * The claims and "sent" marks of the send jobs running at the same time, one statement each per
+ * group (src/queue/group-commit.ts): one commit for many messages. One pair per PostgreSQL client:
+ * the job context is a fresh object per job, its `sql` is not.
  */
-async function claimWithSuppressed(ctx: AppContext, id: number): Promise<(OutboundRow & { suppressed: string[] }) | undefined> {
-  const rows = await ctx.sql<(OutboundRow & { suppressed: string[] })[]>`
+const groups = new WeakMap<object, Groups>();
+
+function groupsOf(ctx: AppContext): Groups {
+  let g = groups.get(ctx.sql);
+  if (!g) {
+    g = {
+      claim: grouped((ids: number[]) => claimWithSuppressed(ctx, ids)),
+      markSent: grouped(async (ids: number[]) => {
+        await ctx.sql`update outbound_messages set status = 'sent', last_error = null, sent_at = now() where id = any(${ids}::bigint[])`;
+        return ids.map(() => undefined);
+      }),
+    };
+    groups.set(ctx.sql, g);
+  }
+  return g;
+}
+
+/**
+ * Claims the messages (queued/sending/failed → sending) and, in the same round trip, lists the
+ * recipients of each that must not be written to (hard bounce, erased). One result per id, in
+ * order; undefined when the message is already sent, held or gone. An id given twice is claimed
+ * once: only its first caller gets the row.
+ */
+async function claimWithSuppressed(ctx: AppContext, ids: number[]): Promise<(ClaimedRow | undefined)[]> {
+  const rows = await ctx.sql<ClaimedRow[]>`
     with claimed as (
       update outbound_messages set status = 'sending', attempts = attempts + 1
-      where id = ${id} and status in ('queued', 'sending', 'failed')
+      where id = any(${ids}::bigint[]) and status in ('queued', 'sending', 'failed')
       returning *)
     select claimed.*, array(
       select lower(p.email::text) from people p
       where p.email = any(string_to_array(replace(claimed.to_address, ' ', ''), ',')::citext[])
         and (p.bounced_at is not null or p.status = 'erased')) as suppressed
     from claimed`;
-  return rows[0];
+  const byId = new Map(rows.map((r) => [r.id, r]));
+  return ids.map((id) => {
+    const row = byId.get(id);
+    byId.delete(id);
+    return row;
+  });
 }
 
 export function splitRecipients(toAddress: string): string[] {
@@ -120,6 +159,9 @@ async function forgetErasureNotice(ctx: AppContext, row: { id: number; template:
 export const sendEmailJob: JobDefinition<SendEmailData> = {
   name: JOBS.sendEmail,
   queue: QUEUES.mail,
-  concurrency: 8,
+  // More jobs than SMTP connections (nodemailer's pool, 5 unless SMTP_URL says maxConnections):
+  // while some wait on PostgreSQL or Redis, the others keep every connection busy; the extra
+  // ones wait in the pool's queue. The BullMQ limiter, when set, holds whatever this is.
+  concurrency: 32,
   process,
 };

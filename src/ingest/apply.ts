@@ -16,7 +16,8 @@ import { departementName, loadGazetteer, placeWords } from '../geo/index.js';
 import { handleIntroReply } from '../introductions/reply.js';
 import { personalFooter, frenchFullDate } from '../introductions/templates.js';
 import { eraseUrl, LINK_TTL_SECONDS } from '../mail/links.js';
-import { enqueueSend, writeEmail } from '../mail/outbox.js';
+import { enqueueSends, outboundFor, writeEmail, type EmailRequest } from '../mail/outbox.js';
+import type { NewOutbound } from '../db/outbound.js';
 import type { TemplateVars } from '../mail/templates.js';
 import { analyse } from '../match/text.js';
 import { confirmationUrl } from '../registration.js';
@@ -25,7 +26,7 @@ import { escapeHtml } from '../web/html.js';
 import type { Classification, ClassifyContext } from './classify.js';
 import type { ExtractedProfile, PlaceFinder } from './extract.js';
 import { foldText } from './lexicon.js';
-import { parseMessage, type ParsedMessage } from './parse.js';
+import { parseMessage, wellFormed, type ParsedMessage } from './parse.js';
 import type { InboundChannel } from './store.js';
 import { senderTrust, type SenderTrust } from './trust.js';
 import { understandMessage, type Understanding } from './understand.js';
@@ -33,7 +34,6 @@ import { understandMessage, type Understanding } from './understand.js';
 export interface InboundRow {
   id: number;
   status: 'stored' | 'processed' | 'failed';
-  raw: Buffer;
   channel: InboundChannel;
   network_id: number | null;
   truncated: boolean;
@@ -114,64 +114,387 @@ export async function readMessage(raw: Buffer, channel: InboundChannel, config: 
   return { msg, understanding, trust };
 }
 
+/** What processing one message of a batch came to: its outcome, or the error its job retries on. */
+export type InboundResult = { ok: true; outcome: ProcessOutcome } | { ok: false; error: Error };
+
 /** Processes one stored message. Idempotent; throws only on I/O errors (the job retries). */
 export async function processInbound(ctx: AppContext, inboundId: number): Promise<ProcessOutcome> {
-  const result = await ctx.sql.begin(async (tx): Promise<ProcessOutcome | null> => {
-    // Claims the message: the row stays locked until this transaction ends, so a second worker
-    // on the same message waits here, then finds it processed. The raw message was committed
-    // durably when it was stored and this transaction only derives from it, so its commit does
-    // not wait for the WAL flush (several times cheaper): a PostgreSQL crash may lose the last
-    // fraction of a second of processing, which the sweep then redoes from the raw copy (at
-    // worst, one answer sent twice).
-    const rows = await tx<InboundRow[]>`
-      update inbound_messages set attempts = attempts + 1 where id = ${inboundId} and status = 'stored'
-      returning id, status, raw, channel, network_id, truncated, raw_size, received_at, attempts,
-        set_config('synchronous_commit', 'off', true) as commit_mode`;
-    const row = rows[0];
-    if (!row) return null;
-
-    let read: ReadMessage;
-    try {
-      read = await readMessage(row.raw, row.channel, ctx.config);
-    } catch (err) {
-      // A message that breaks the pure steps would break them again on every retry: keep it for
-      // the operator, raw and all, and move on.
-      const error = `could not read the message: ${(err as Error).message}`.slice(0, 1000);
-      await tx`update inbound_messages set status = 'failed', error = ${error}, for_operator = true, processed_at = now() where id = ${inboundId}`;
-      ctx.log.warn({ inboundId, err: (err as Error).message }, 'inbound message unreadable');
-      return { state: 'unreadable', kind: null, reason: error, outcome: 'kept for the operator', personId: null, mails: [] };
-    }
-
-    const d = await applyMessage(tx, ctx, row, read);
-    const event = { inbound: inboundId, channel: row.channel, kind: d.kind, answered: d.mails.length > 0 };
-    await tx`
-      with done as (
-        update inbound_messages set
-          status = 'processed', kind = ${d.kind}, reason = ${d.reason.slice(0, 500)}, outcome = ${d.outcome.slice(0, 500)},
-          person_id = ${d.personId}, from_address = ${read.msg.from?.address || null}, for_operator = ${d.forOperator},
-          error = null, processed_at = now()
-        where id = ${inboundId}
-        returning id
-      )
-      insert into events (type, person_id, data) select 'inbound.processed', ${d.personId}, ${tx.json(event)} from done`;
-    return { state: 'processed', kind: d.kind, reason: d.reason, outcome: d.outcome, personId: d.personId, mails: d.mails };
-  });
-  if (!result) return alreadyDone(ctx, inboundId);
-  for (const id of result.mails) await enqueueSend(ctx, id);
-  return result;
+  const [result] = await processInboundBatch(ctx, [inboundId]);
+  if (!result!.ok) throw result!.error;
+  return result!.outcome;
 }
 
-async function alreadyDone(ctx: Pick<AppContext, 'sql'>, inboundId: number): Promise<ProcessOutcome> {
-  const rows = await ctx.sql`select kind, reason, outcome, person_id from inbound_messages where id = ${inboundId}`;
-  const r = rows[0];
-  return {
-    state: r ? 'already-processed' : 'missing',
-    kind: (r?.kind as string | null) ?? null,
-    reason: (r?.reason as string | null) ?? null,
-    outcome: (r?.outcome as string | null) ?? null,
-    personId: (r?.person_id as number | null) ?? null,
-    mails: [],
-  };
+/**
+ * Processes several stored messages in one transaction: one claim, one commit and a handful of
+ * statements shared by all of them instead of the same per message, and the statements of
+ * messages that touch different people sent together (one write to the socket for all).
+ * The result is the same as processing them one by one: see applyBatch for the order.
+ *
+ * When the batch's transaction fails (a constraint a single message breaks, a deadlock with
+ * another worker, the database going away), nothing of it was written: each message is then
+ * processed again on its own, so one bad message only fails its own job. Idempotent like
+ * processInbound: a message already processed is skipped and answered 'already-processed'.
+ */
+export async function processInboundBatch(ctx: AppContext, inboundIds: number[], options: { batchBytes?: number } = {}): Promise<InboundResult[]> {
+  const results = new Map<number, InboundResult>();
+  let left = [...new Set(inboundIds)];
+  while (left.length > 0) {
+    // The pure reading needs no transaction: it comes first, so the transaction holds its
+    // locks only for the database work (and one batch is read while another is applied).
+    // Big messages are read a few at a time: at most BATCH_BYTES of raw mail per transaction.
+    let readings: Map<number, Reading>;
+    let later: Set<number>;
+    try {
+      ({ readings, later } = await readStored(ctx.sql, ctx.config, left, options.batchBytes ?? BATCH_BYTES));
+    } catch (err) {
+      for (const id of left) results.set(id, { ok: false, error: err as Error });
+      break;
+    }
+    const ids = left.filter((id) => !later.has(id));
+    left = left.filter((id) => later.has(id));
+    for (const [id, result] of await applyReadings(ctx, ids, readings)) results.set(id, result);
+  }
+  return inboundIds.map((id) => results.get(id)!);
+}
+
+/** Raw mail read into memory for one transaction, at most (a bigger message goes alone). */
+const BATCH_BYTES = 16_000_000;
+
+async function applyReadings(ctx: AppContext, ids: number[], readings: Map<number, Reading>): Promise<Map<number, InboundResult>> {
+  let outcomes: Map<number, ProcessOutcome>;
+  try {
+    outcomes = await ctx.sql.begin((tx) => applyBatch(tx, ctx, ids, readings));
+  } catch (err) {
+    if (ids.length === 1) return new Map([[ids[0]!, { ok: false, error: err as Error }]]);
+    ctx.log.warn({ messages: ids.length, err: (err as Error).message }, 'inbound batch failed: processing its messages one by one');
+    const alone = new Map<number, InboundResult>();
+    for (const id of ids) alone.set(id, (await processInboundBatch(ctx, [id]))[0]!);
+    return alone;
+  }
+  // Answers are queued once committed; a crash before this leaves them to sweep-outbox.
+  const notClaimed = ids.filter((id) => !outcomes.has(id));
+  const [, earlier] = await Promise.all([
+    enqueueSends(ctx, [...outcomes.values()].flatMap((o) => o.mails)),
+    notClaimed.length > 0 ? alreadyDone(ctx, notClaimed) : new Map<number, ProcessOutcome>(),
+  ]);
+  return new Map(ids.map((id) => [id, { ok: true, outcome: outcomes.get(id) ?? earlier.get(id)! }]));
+}
+
+async function alreadyDone(ctx: Pick<AppContext, 'sql'>, ids: number[]): Promise<Map<number, ProcessOutcome>> {
+  const rows = await ctx.sql<{ id: number; kind: string | null; reason: string | null; outcome: string | null; person_id: number | null }[]>`
+    select id, kind, reason, outcome, person_id from inbound_messages where id = any(${ids}::bigint[])`;
+  const found = new Map(rows.map((r) => [r.id, r]));
+  return new Map(ids.map((id) => {
+    const r = found.get(id);
+    return [id, { state: r ? 'already-processed' : 'missing', kind: r?.kind ?? null, reason: r?.reason ?? null, outcome: r?.outcome ?? null, personId: r?.person_id ?? null, mails: [] }];
+  }));
+}
+
+/** A stored message's pure reading, or why it could not be read. */
+type Reading = { read: ReadMessage } | { error: string };
+
+/**
+ * Reads the stored messages among `ids`, in id order, while the raw bytes read so far stay under
+ * `budget` (the first one whatever its size); `later` holds the stored ones left for next time.
+ */
+async function readStored(db: Db, config: AppContext['config'], ids: number[], budget = Infinity): Promise<{ readings: Map<number, Reading>; later: Set<number> }> {
+  const rows = await db<{ id: number; raw: Buffer | null; channel: InboundChannel }[]>`
+    select id, channel, case when (before < ${Number.isFinite(budget) ? budget : null}::bigint) is not false then raw end as raw
+    from (
+      select id, channel, raw, sum(octet_length(raw)) over (order by id) - octet_length(raw) as before
+      from inbound_messages where id = any(${ids}::bigint[]) and status = 'stored'
+    ) m
+    order by id`;
+  const readings = new Map<number, Reading>();
+  const later = new Set<number>();
+  for (const row of rows) {
+    if (row.raw === null) {
+      later.add(row.id);
+      continue;
+    }
+    try {
+      readings.set(row.id, { read: await readMessage(row.raw, row.channel, config) });
+    } catch (err) {
+      // A message that breaks the pure steps would break them again on every retry: it is kept
+      // for the operator, raw and all.
+      readings.set(row.id, { error: wellFormed(`could not read the message: ${(err as Error).message}`.slice(0, 1000)) });
+    }
+  }
+  return { readings, later };
+}
+
+/** A claimed message, read, with what the batch looked up for it. */
+interface BatchItem {
+  row: InboundRow;
+  read: ReadMessage;
+  pre: Prefetched;
+  /** Whose rows applying it may change: its sender, or for a bounce the address it is about (lowercased). */
+  addresses: string[];
+}
+
+/**
+ * The batch's transaction. Order of application: every message whose sender appears for the
+ * first time in the batch and that touches only that sender's rows (registration, update,
+ * command, question) is applied at the same time as the others like it; then, one after
+ * another in arrival order, the messages that may touch someone else's rows (bounces, replies
+ * to an introduction, which both people of a pair may send at once) and a sender's second
+ * message. Two messages applied at the same time never touch the same row, so the result is
+ * that of processing them one by one in some order, as concurrent jobs always did.
+ */
+async function applyBatch(tx: TransactionSql, ctx: AppContext, ids: number[], readings: Map<number, Reading>): Promise<Map<number, ProcessOutcome>> {
+  // Claims the messages: their rows stay locked until this transaction ends, so a second worker
+  // on one of them waits here, then finds it processed (locked in id order: two batches never
+  // wait on each other in a circle). The raw message was committed durably when it was stored
+  // and this transaction only derives from it, so its commit does not wait for the WAL flush
+  // (several times cheaper): a PostgreSQL crash may lose the last fraction of a second of
+  // processing, which the sweep then redoes from the raw copy (at worst, one answer sent twice).
+  const rows = await tx<InboundRow[]>`
+    update inbound_messages m set attempts = m.attempts + 1
+    from (select id from inbound_messages where id = any(${ids}::bigint[]) and status = 'stored' order by id for update) claimed
+    where m.id = claimed.id
+    returning m.id, m.status, m.channel, m.network_id, m.truncated, m.raw_size, m.received_at, m.attempts,
+      set_config('synchronous_commit', 'off', true) as commit_mode`;
+  rows.sort((a, b) => a.id - b.id);
+  // Stored messages are never changed, only deleted (erasure): what was read before the claim
+  // is what was claimed. A message claimed but not read (stored between the two) is read now.
+  const missing = rows.filter((row) => !readings.has(row.id)).map((row) => row.id);
+  if (missing.length > 0) for (const [id, r] of (await readStored(tx, ctx.config, missing)).readings) readings.set(id, r);
+
+  const outcomes = new Map<number, ProcessOutcome>();
+  const unreadable: { id: number; error: string }[] = [];
+  const read: { row: InboundRow; read: ReadMessage }[] = [];
+  for (const row of rows) {
+    const reading = readings.get(row.id)!;
+    if ('read' in reading) {
+      read.push({ row, read: reading.read });
+      continue;
+    }
+    ctx.log.warn({ inboundId: row.id, err: reading.error }, 'inbound message unreadable');
+    unreadable.push({ id: row.id, error: reading.error });
+    outcomes.set(row.id, { state: 'unreadable', kind: null, reason: reading.error, outcome: 'kept for the operator', personId: null, mails: [] });
+  }
+
+  const items = await prefetch(tx, ctx, read);
+  const together: BatchItem[] = [];
+  const oneByOne: BatchItem[] = [];
+  const touched = new Set<string>();
+  for (const item of items) {
+    const c = item.read.understanding.classification;
+    const alone = c.kind === 'bounce' || isIntroReply(c, item.pre.thread) || item.addresses.some((a) => touched.has(a));
+    for (const a of item.addresses) touched.add(a);
+    if (alone) {
+      // Looked up again when its turn comes: a message before it may have changed the person.
+      item.pre = { thread: item.pre.thread, personLoaded: false };
+      oneByOne.push(item);
+    } else together.push(item);
+  }
+  const decisions = new Map<number, Decision>();
+  const deferred: Deferred = { people: [], profiles: [], events: [], dailyKeys: [], mails: [] };
+  const settled = await Promise.allSettled(together.map(async (item) => decisions.set(item.row.id, await applyMessage(tx, ctx, item.row, item.read, item.pre, deferred))));
+  const failure = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+  if (failure) throw failure.reason;
+  // What they wrote goes in before the others are applied: a sender's second message reads it.
+  const written = oneByOne.length > 0 ? await writeDeferred(tx, deferred) : null;
+  for (const item of oneByOne) decisions.set(item.row.id, await applyMessage(tx, ctx, item.row, item.read, item.pre));
+
+  const finished = items.map(({ row, read: { msg } }) => {
+    const d = decisions.get(row.id)!;
+    return {
+      id: row.id, kind: d.kind, reason: d.reason.slice(0, 500), outcome: d.outcome.slice(0, 500), person_id: d.personId,
+      from_address: msg.from?.address || null, for_operator: d.forOperator,
+      event: { inbound: row.id, channel: row.channel, kind: d.kind, answered: d.mails.length > 0 },
+    };
+  });
+  // Sent in this order on the transaction's connection: the people inserted first, then the
+  // statement whose rows name them.
+  const [mailIds] = await Promise.all([
+    written ?? writeDeferred(tx, deferred),
+    finished.length > 0 &&
+      tx`
+        with d as (
+          select * from jsonb_to_recordset(${jsonParam(finished)}::text::jsonb) as d(
+            id bigint, kind text, reason text, outcome text, person_id bigint, from_address text, for_operator boolean, event jsonb)
+        ), updated as (
+          update inbound_messages m set
+            status = 'processed', kind = d.kind, reason = d.reason, outcome = d.outcome, person_id = d.person_id,
+            from_address = d.from_address, for_operator = d.for_operator, error = null, processed_at = now()
+          from d where m.id = d.id
+          returning m.id
+        )
+        insert into events (type, person_id, data)
+        select 'inbound.processed', d.person_id, d.event from d join updated using (id) order by d.id`,
+    unreadable.length > 0 &&
+      tx`
+        update inbound_messages m set status = 'failed', error = d.error, for_operator = true, processed_at = now()
+        from jsonb_to_recordset(${jsonParam(unreadable)}::text::jsonb) as d(id bigint, error text)
+        where m.id = d.id`,
+  ]);
+  for (const { row } of items) {
+    const d = decisions.get(row.id)!;
+    // Answers written with the others have their outbox id now.
+    const mails = d.mails.map((id) => (id < 0 ? mailIds.get(deferred.mails[-id - 1]!.idempotencyKey) : id)).filter((id): id is number => id !== undefined);
+    outcomes.set(row.id, { state: 'processed', kind: d.kind, reason: d.reason, outcome: d.outcome, personId: d.personId, mails });
+  }
+  return outcomes;
+}
+
+/**
+ * A JSON parameter for jsonb_to_recordset, passed as text (`${...}::text::jsonb`: postgres.js
+ * would encode a string for a jsonb parameter once more). Strings are made well-formed first: a
+ * text cut in the middle of an emoji leaves half of it, which JSON writes as an escape
+ * PostgreSQL refuses (as a plain text parameter it would have become U+FFFD).
+ */
+function jsonParam(value: unknown): string {
+  const json = JSON.stringify(value);
+  // JSON.stringify escapes a lone surrogate as \udXXX and nothing else as "\ud": the slower,
+  // exact pass is only for the rare text that has one (or a backslash followed by "ud").
+  return json.includes('\\ud') ? JSON.stringify(value, (_key, v: unknown) => (typeof v === 'string' ? wellFormed(v) : v)) : json;
+}
+
+/**
+ * What the messages applied together write, kept to be sent in one statement once all are
+ * applied: new people with their profile and events, answer counts, answers. Their ids were
+ * taken before (person ids from the sequence by the prefetch; an answer's outbox id is only
+ * known after, so answer() hands out -(its index + 1) until then).
+ */
+interface Deferred {
+  people: { id: number; email: string; name: string | null; network_id: number | null; consent_at: Date; confirm_nonce: string | null; status: string; confirmed_at: Date | null }[];
+  profiles: Record<string, unknown>[];
+  events: { type: string; person_id: number; data: Record<string, unknown> }[];
+  /** One more answer due today to each of these (inbound_reply_limits keys, see dailyKey). */
+  dailyKeys: string[];
+  mails: NewOutbound[];
+}
+
+/** Inserts what the messages applied together deferred; returns the outbox ids by idempotency key. */
+async function writeDeferred(tx: TransactionSql, w: Deferred): Promise<Map<string, number>> {
+  if (w.people.length + w.events.length + w.dailyKeys.length + w.mails.length === 0) return new Map();
+  const mails = w.mails.map((m) => ({
+    idempotency_key: m.idempotencyKey, message_id: m.messageId, person_id: m.personId, to_address: m.to, template: m.template,
+    subject: m.subject, html: m.html, text_body: m.text, headers: m.headers,
+  }));
+  // Foreign keys are checked at the end of the statement, when the people exist.
+  const rows = await tx<{ id: number; idempotency_key: string }[]>`
+    with new_people as (
+      insert into people (id, email, name, source, network_id, consent_at, confirm_nonce, status, confirmed_at)
+      select id, email, name, 'email', network_id, consent_at, confirm_nonce, status, confirmed_at
+      from jsonb_to_recordset(${jsonParam(w.people)}::text::jsonb) as p(
+        id bigint, email text, name text, network_id int, consent_at timestamptz, confirm_nonce text, status text, confirmed_at timestamptz)
+    ), new_profiles as (
+      insert into profiles (person_id, role, categories, description, postcode, commune, commune_code, departement, lat, lon, radius_km, terms, term_counts)
+      select person_id, role, categories, description, postcode, commune, commune_code, departement, lat, lon, radius_km, terms, term_counts
+      from jsonb_to_recordset(${jsonParam(w.profiles)}::text::jsonb) as f(
+        person_id bigint, role text, categories text[], description text, postcode text, commune text, commune_code text, departement text,
+        lat double precision, lon double precision, radius_km int, terms text[], term_counts int[])
+    ), new_events as (
+      insert into events (type, person_id, data)
+      select type, person_id, data from jsonb_to_recordset(${jsonParam(w.events)}::text::jsonb) as e(type text, person_id bigint, data jsonb)
+    ), counted as (
+      insert into inbound_reply_limits (key, count)
+      select key, count(*) from unnest(${w.dailyKeys}::text[]) as key group by key
+      on conflict (key) do update set count = inbound_reply_limits.count + excluded.count
+    )
+    insert into outbound_messages (idempotency_key, message_id, person_id, to_address, template, subject, html, text_body, headers)
+    select idempotency_key, message_id, person_id, to_address, template, subject, html, text_body, headers
+    from jsonb_to_recordset(${jsonParam(mails)}::text::jsonb) as m(
+      idempotency_key text, message_id text, person_id bigint, to_address text, template text, subject text, html text, text_body text, headers jsonb)
+    on conflict (idempotency_key) do nothing
+    returning id, idempotency_key`;
+  return new Map(rows.map((r) => [r.idempotency_key, r.id]));
+}
+
+/** What the batch looked up for a message before applying it. */
+interface Prefetched {
+  /** Template of the newest email of ours this message replies to (In-Reply-To, References). */
+  thread: string | undefined;
+  /** The sender's person row (undefined: nobody with this address), when personLoaded. */
+  person?: PersonRow | undefined;
+  /** The sender's address is locked and `person` is current. */
+  personLoaded: boolean;
+  newcomer?: Newcomer;
+}
+
+interface Newcomer {
+  /** Taken from people's sequence by the prefetch. */
+  id: number;
+  /** inbound_reply_limits key of today's answers to this address, and their count before this message. */
+  dailyKey: string;
+  answersToday: number;
+}
+
+/**
+ * Up to three statements for the whole batch, sent together: the thread of every message (which
+ * of our emails it answers), the senders' addresses locked with their person rows, and the
+ * addresses the bounced emails went to.
+ */
+async function prefetch(tx: TransactionSql, ctx: AppContext, read: { row: InboundRow; read: ReadMessage }[]): Promise<BatchItem[]> {
+  const refsOf = (msg: ParsedMessage) => [msg.inReplyTo, ...msg.references].filter((v): v is string => !!v).slice(0, 50);
+  const refs = [...new Set(read.flatMap(({ read: r }) => (r.understanding.classification.kind === 'command' ? [] : refsOf(r.msg))))];
+  const emails = [...new Set(read.filter(({ read: r }) => PERSON_KINDS.has(r.understanding.classification.kind) && r.msg.from?.address).map(({ read: r }) => r.msg.from!.address.toLowerCase()))];
+  const registering = new Set(read.filter(({ read: r }) => r.understanding.classification.kind === 'registration' && r.msg.from?.address).map(({ read: r }) => r.msg.from!.address.toLowerCase()));
+  const verpOf = (r: ReadMessage) => (r.understanding.classification.kind === 'bounce' ? verpOutboundId(r.msg, ctx.config.mailFromAddress) : null);
+  const bounced = [...new Set(read.map(({ read: r }) => verpOf(r)).filter((id): id is number => id !== null))];
+  const [threads, people, sent] = await Promise.all([
+    refs.length === 0 ? [] : tx<{ id: number; message_id: string; template: string }[]>`
+      select id, message_id, template from outbound_messages
+      where message_id = any(${refs}) and template = any(${[...INTRODUCTION_TEMPLATES, ...CONVERSATION_TEMPLATES]})`,
+    emails.length === 0 ? new Map<string, Locked>() : lockPeople(tx, emails, registering),
+    bounced.length === 0 ? [] : tx<{ id: number; to_address: string }[]>`select id, to_address from outbound_messages where id = any(${bounced}::bigint[])`,
+  ]);
+  return read.map(({ row, read: r }) => {
+    const c = r.understanding.classification;
+    const ids = new Set(c.kind === 'command' ? [] : refsOf(r.msg));
+    // The newest of our emails in the thread: the one this message answers.
+    const thread = threads.filter((t) => ids.has(t.message_id)).sort((a, b) => b.id - a.id)[0]?.template;
+    const from = r.msg.from?.address.toLowerCase() ?? '';
+    const locked = people.get(from);
+    // A bounce is about the address our bounced email went to (any of them), or the one it names.
+    const verp = verpOf(r);
+    const addresses = c.kind === 'bounce'
+      ? [c.bounce?.recipient ?? '', ...(sent.find((s) => s.id === verp)?.to_address.split(',') ?? [])].map((a) => a.trim().toLowerCase()).filter(Boolean)
+      : from ? [from] : [];
+    return { row, read: r, addresses, pre: locked ? { thread, person: locked.person ?? undefined, personLoaded: true, newcomer: locked.newcomer } : { thread, personLoaded: false } };
+  });
+}
+
+/** Kinds whose sender's person row the apply step reads. */
+const PERSON_KINDS = new Set(['registration', 'command', 'other', 'intro_reply']);
+
+function isIntroReply(c: Classification, thread: string | undefined): boolean {
+  return c.kind === 'intro_reply' || (c.kind !== 'command' && !!thread && INTRODUCTION_TEMPLATES.includes(thread));
+}
+
+interface Locked {
+  person: PersonRow | null;
+  newcomer?: Newcomer;
+}
+
+/**
+ * Locks several addresses as lockPerson does one, in the order of their lock keys (two batches
+ * locking overlapping senders never wait on each other in a circle), and reads their people.
+ * For a registration from an address nobody has, also takes the new person's id from the
+ * sequence and reads today's answer count: the person is then written with the batch's other
+ * writes, in one statement (a registration that ends up not creating anyone leaves a gap in
+ * the ids, nothing else).
+ */
+async function lockPeople(tx: TransactionSql, emails: string[], registering: Set<string>): Promise<Map<string, Locked>> {
+  const keys = emails.map(dailyKey);
+  const rows = await tx<(PersonRow & { locked_email: string; daily_key: string; new_id: number | null; answers_today: number })[]>`
+    with locked as materialized (
+      select email, daily_key, pg_advisory_xact_lock(hashtext(email))
+      from unnest(${emails}::text[], ${keys}::text[]) as t(email, daily_key) order by hashtext(email)
+    )
+    select p.*, locked.email as locked_email, locked.daily_key,
+      case when p.id is null and locked.email = any(${[...registering]}::text[]) then nextval(pg_get_serial_sequence('people', 'id')) end as new_id,
+      coalesce((select count from inbound_reply_limits where key = locked.daily_key), 0) as answers_today
+    from locked left join people p on p.email = locked.email::citext`;
+  return new Map(rows.map(({ locked_email, daily_key, new_id, answers_today, ...person }) => [
+    locked_email,
+    {
+      person: person.id === null ? null : (person as PersonRow),
+      newcomer: new_id === null ? undefined : { id: new_id, dailyKey: daily_key, answersToday: answers_today },
+    },
+  ]));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -189,13 +512,20 @@ interface Env {
   from: string;
   /** The sender's person row, locked, when already looked up (undefined: nobody with this address). */
   person?: PersonRow | undefined;
-  personLoaded?: boolean;
+  personLoaded: boolean;
+  /** For a sender nobody registered with: the id a new person takes, and the answers due to them today. */
+  newcomer?: Newcomer;
+  /** Set when applied together with others: answers and new people are written with theirs. */
+  deferred?: Deferred;
 }
 
-async function applyMessage(tx: TransactionSql, ctx: AppContext, row: InboundRow, read: ReadMessage): Promise<Decision> {
+async function applyMessage(tx: TransactionSql, ctx: AppContext, row: InboundRow, read: ReadMessage, pre: Prefetched, deferred?: Deferred): Promise<Decision> {
   const { msg, understanding: u, trust } = read;
   const c = u.classification;
-  const env: Env = { tx, ctx, row, msg, u, c, trust, from: msg.from?.address ?? '' };
+  const env: Env = {
+    tx, ctx, row, msg, u, c, trust, from: msg.from?.address ?? '', person: pre.person, personLoaded: pre.personLoaded,
+    newcomer: deferred ? pre.newcomer : undefined, deferred,
+  };
   const done = (outcome: string, extra: Partial<Decision> = {}): Decision => ({
     kind: c.kind, reason: c.reason, outcome, personId: null, forOperator: false, mails: [], ...extra,
   });
@@ -214,13 +544,8 @@ async function applyMessage(tx: TransactionSql, ctx: AppContext, row: InboundRow
   if (recipients > MAX_RECIPIENTS) return done(`kept for the operator: sent to ${recipients}${recipients >= 1000 ? '+' : ''} recipients, not a reply to us`, { forOperator: true });
 
   if (c.kind !== 'command') {
-    // Both at once: one round trip to PostgreSQL instead of two.
-    const [thread, person] = await Promise.all([
-      threadTemplate(tx, msg),
-      c.kind === 'registration' ? lockPerson(tx, env.from) : Promise.resolve(undefined),
-    ]);
-    if (c.kind === 'registration') Object.assign(env, { person, personLoaded: true });
-    if (c.kind === 'intro_reply' || (thread && INTRODUCTION_TEMPLATES.includes(thread))) return routeIntroReply(env, done);
+    const thread = pre.thread;
+    if (isIntroReply(c, thread)) return routeIntroReply(env, done);
     // Two introduced people writing to each other (reply-all): not a profile, not for us to answer.
     if (thread && CONVERSATION_TEMPLATES.includes(thread)) return done('kept for the operator: a reply in the thread of an introduction email', { kind: 'other', forOperator: true });
   }
@@ -276,22 +601,10 @@ const INTRODUCTION_TEMPLATES = ['proposal', 'reminder', 'not-understood', 'answe
 /** Our emails to two introduced people: what comes back in their thread is their conversation. */
 const CONVERSATION_TEMPLATES = ['meeting', 'followup'];
 
-/** The template of the newest email of ours this message is a reply to (In-Reply-To, References). */
-async function threadTemplate(db: Db, msg: ParsedMessage): Promise<string | undefined> {
-  const ids = [msg.inReplyTo, ...msg.references].filter((v): v is string => !!v).slice(0, 50);
-  if (ids.length === 0) return undefined;
-  const rows = await db<{ template: string }[]>`
-    select template from outbound_messages
-    where message_id = any(${ids}) and template = any(${[...INTRODUCTION_TEMPLATES, ...CONVERSATION_TEMPLATES]})
-    order by id desc limit 1`;
-  return rows[0]?.template;
-}
-
 /** Replies to an introduction: the introductions feature records the yes or no and answers. */
 async function routeIntroReply(env: Env, done: Done): Promise<Decision> {
   const { tx, ctx, msg, u, c, row } = env;
-  const person = await tx<{ id: number }[]>`select id from people where email = ${env.from}`;
-  const personId = person[0]?.id ?? null;
+  const personId = await senderId(env);
   const result = await handleIntroReply(tx, ctx, {
     inboundId: row.id,
     personId,
@@ -303,6 +616,13 @@ async function routeIntroReply(env: Env, done: Done): Promise<Decision> {
 }
 
 // --- commands --------------------------------------------------------------------------------
+
+/** The sender's person id, from what the batch read when it did, else from the database. */
+async function senderId(env: Env): Promise<number | null> {
+  if (env.personLoaded) return env.person?.id ?? null;
+  const person = await env.tx<{ id: number }[]>`select id from people where email = ${env.from}`;
+  return person[0]?.id ?? null;
+}
 
 async function lockPerson(tx: TransactionSql, email: string): Promise<PersonRow | undefined> {
   // Two messages from one address processed at once must not both create a person: the lock is
@@ -318,7 +638,7 @@ async function lockPerson(tx: TransactionSql, email: string): Promise<PersonRow 
 
 async function applyCommand(env: Env, done: Done): Promise<Decision> {
   const { tx, ctx, c } = env;
-  const person = await lockPerson(tx, env.from);
+  const person = env.personLoaded ? env.person : await lockPerson(tx, env.from);
   const live = person && (person.status === 'pending' || person.status === 'active');
   const notRegistered = async (action: string, followUp: string) => {
     const mail = await answer(env, 'ack-not-registered', { action, followUp }, { personId: null, limitReason: `not-registered-${c.command}` });
@@ -374,10 +694,27 @@ async function applyRegistration(env: Env, done: Done): Promise<Decision> {
   const summary = understoodSummary(name, profile);
   const greetingName = name;
 
+  const submitted = { source: 'email', outcome: 'created', network: network?.slug ?? null, trust: trust.verdict };
+  const confirmed = { source: 'email', via: 'authenticated-sender' };
   if (!person) {
+    // Applied with others: written with their writes, in one statement (see writeDeferred).
+    const created = env.deferred && env.newcomer
+      ? deferNewPerson(env.deferred, env.newcomer, {
+        person: { email: env.from, name, network_id: network?.id ?? null, consent_at: replyDate, confirm_nonce: trusted ? null : nonce, status: trusted ? 'active' : 'pending', confirmed_at: trusted ? new Date() : null },
+        profile,
+        events: [{ type: 'registration.submitted', data: submitted }, ...(trusted ? [{ type: 'registration.confirmed', data: confirmed }] : [])],
+      })
+      : await insertNewPerson();
+    const counted = { answersToday: created.answers_today };
+    if (trusted) {
+      const mail = await answer(env, 'ack-registration', { ...summary, consentDate: frenchFullDate(replyDate) }, { personId: created.id, greetingName, personalLinks: true, ...counted });
+      return done('registered and active (authenticated sender)', { personId: created.id, mails: mail ? [mail] : [] });
+    }
+    const mail = await answer(env, 'confirm-email-registration', { ...summary, ...confirmVars(ctx, created.id, nonce) }, { personId: created.id, greetingName, ...counted });
+    return done('registered, waiting for confirmation by link', { personId: created.id, mails: mail ? [mail] : [] });
+  }
+  async function insertNewPerson(): Promise<{ id: number; answers_today: number }> {
     // Person, profile and event in one statement: one round trip instead of three.
-    const submitted = { source: 'email', outcome: 'created', network: network?.slug ?? null, trust: trust.verdict };
-    const confirmed = { source: 'email', via: 'authenticated-sender' };
     const inserted = await tx<{ id: number; answers_today: number }[]>`
       with person as (
         insert into people (email, name, source, network_id, consent_at, confirm_nonce, status, confirmed_at)
@@ -397,14 +734,7 @@ async function applyRegistration(env: Env, done: Done): Promise<Decision> {
         ${dailyCount(tx, env.from)}
       )
       select person.id, (select count from daily) as answers_today from person`;
-    const created = inserted[0]!;
-    const counted = { answersToday: created.answers_today };
-    if (trusted) {
-      const mail = await answer(env, 'ack-registration', { ...summary, consentDate: frenchFullDate(replyDate) }, { personId: created.id, greetingName, personalLinks: true, ...counted });
-      return done('registered and active (authenticated sender)', { personId: created.id, mails: mail ? [mail] : [] });
-    }
-    const mail = await answer(env, 'confirm-email-registration', { ...summary, ...confirmVars(ctx, created.id, nonce) }, { personId: created.id, greetingName, ...counted });
-    return done('registered, waiting for confirmation by link', { personId: created.id, mails: mail ? [mail] : [] });
+    return inserted[0]!;
   }
 
   // The address wrote to us, so it works again: every branch below clears bounced_at.
@@ -448,6 +778,24 @@ async function applyRegistration(env: Env, done: Done): Promise<Decision> {
   await recordEvent(tx, 'profile.update-requested', person.id, { source: 'email', trust: trust.verdict });
   const mail = await answer(env, 'confirm-email-update', { ...summary, ...confirmVars(ctx, person.id, nonce) }, { personId: person.id, greetingName, personalLinks: true });
   return done('profile update waiting for confirmation by link', { personId: person.id, mails: mail ? [mail] : [] });
+}
+
+/** A new person, profile and events written with the batch (same rows as insertNewPerson's statement). */
+function deferNewPerson(
+  w: Deferred,
+  newcomer: Newcomer,
+  p: { person: Omit<Deferred['people'][number], 'id'>; profile: ProfileInput; events: { type: string; data: Record<string, unknown> }[] },
+): { id: number; answers_today: number } {
+  const id = newcomer.id;
+  const f = p.profile;
+  w.people.push({ id, ...p.person });
+  w.profiles.push({
+    person_id: id, role: f.role, categories: f.categories, description: f.description, postcode: f.postcode, commune: f.commune,
+    commune_code: f.communeCode, departement: f.departement, lat: f.lat, lon: f.lon, radius_km: f.radiusKm, terms: f.terms, term_counts: f.termCounts,
+  });
+  for (const e of p.events) w.events.push({ type: e.type, person_id: id, data: e.data });
+  w.dailyKeys.push(newcomer.dailyKey);
+  return { id, answers_today: newcomer.answersToday + 1 };
 }
 
 function confirmVars(ctx: AppContext, personId: number, nonce: string): TemplateVars {
@@ -545,8 +893,7 @@ async function networkFor(env: Env): Promise<{ id: number; slug: string } | null
 // --- the rest --------------------------------------------------------------------------------
 
 async function applyOther(env: Env, done: Done): Promise<Decision> {
-  const person = await env.tx<{ id: number }[]>`select id from people where email = ${env.from}`;
-  const personId = person[0]?.id ?? null;
+  const personId = await senderId(env);
   const text = env.u.profile.description;
   const words = text.split(/\s+/).filter(Boolean).length;
   // A question, an empty reply (only the quoted bulletin: they may have meant to write more), or
@@ -558,8 +905,7 @@ async function applyOther(env: Env, done: Done): Promise<Decision> {
 }
 
 async function answerTooLarge(env: Env, done: Done): Promise<Decision> {
-  const person = await env.tx<{ id: number }[]>`select id from people where email = ${env.from}`;
-  const personId = person[0]?.id ?? null;
+  const personId = await senderId(env);
   const size = `${(env.row.raw_size / 1_000_000).toFixed(1).replace('.', ',')} Mo`;
   const mail = await answer(env, 'reject-too-large', { size }, { personId, limitReason: 'too-large' });
   return done(`kept for the operator: message too large (${env.row.raw_size} bytes), stored truncated${mail ? ', sender told' : ''}`, {
@@ -617,7 +963,7 @@ async function answer(env: Env, template: string, vars: TemplateVars, options: A
   if (answersToday > MAX_ANSWERS_PER_ADDRESS_PER_DAY) return null;
 
   const footer = options.personalLinks && options.personId !== null ? personalFooter(ctx.config, options.personId) : intakeFooter(ctx.config.publicUrl);
-  const mail = await writeEmail(tx, ctx, {
+  const request = {
     key: `ack:${row.id}`,
     personId: options.personId,
     to: from,
@@ -632,7 +978,13 @@ async function answer(env: Env, template: string, vars: TemplateVars, options: A
     inReplyTo: msg.messageId,
     references: msg.references,
     autoSubmitted: 'auto-replied',
-  });
+  } satisfies EmailRequest;
+  if (env.deferred) {
+    // Written with the batch's other answers; its id is known once they are.
+    env.deferred.mails.push(outboundFor(ctx, request));
+    return -env.deferred.mails.length;
+  }
+  const mail = await writeEmail(tx, ctx, request);
   return mail.created ? mail.id : null;
 }
 

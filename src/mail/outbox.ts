@@ -4,10 +4,10 @@
 import { randomUUID } from 'node:crypto';
 import type { AppContext } from '../context.js';
 import type { Db } from '../db/client.js';
-import { insertOutbound } from '../db/outbound.js';
+import { insertOutbound, type NewOutbound } from '../db/outbound.js';
 import { JOBS } from '../queue/names.js';
 import { listUnsubscribeHeaders } from './links.js';
-import type { TemplateVars } from './templates.js';
+import type { RenderedEmail, TemplateVars } from './templates.js';
 
 export interface EmailRequest {
   /** Unique per logical message, e.g. `confirm:42:<nonce>`: writing it twice is a no-op. */
@@ -36,9 +36,15 @@ export function defaultFooter(ctx: MailContext): { footerHtml: string; footerTex
   };
 }
 
-/** Renders and stores the message; call enqueueSend with the id once the transaction commits. */
-export async function writeEmail(db: Db, ctx: MailContext, req: EmailRequest): Promise<{ id: number; created: boolean }> {
-  const vars = { preview: '', ...defaultFooter(ctx), ...req.vars };
+/**
+ * Renders a message and the headers it will carry, without storing it. Pure: the render
+ * benchmark times exactly this.
+ */
+export function composeEmail(ctx: MailContext, req: EmailRequest): { rendered: RenderedEmail; headers: Record<string, string> } {
+  // Object.assign rather than spreads: in V8 (Node 20) `{ ...a, ...b }` with a proposal's ~17
+  // keys takes a slow path (~15 µs against ~0.3 µs) unless a plain property comes first; this
+  // form does not depend on that.
+  const vars: TemplateVars = Object.assign({ preview: '' }, defaultFooter(ctx), req.vars);
   const rendered = ctx.templates.render(req.template, vars);
   const headers: Record<string, string> = {
     'Auto-Submitted': req.autoSubmitted ?? 'auto-generated',
@@ -55,7 +61,13 @@ export async function writeEmail(db: Db, ctx: MailContext, req: EmailRequest): P
   // Every mail to one known person offers RFC 8058 one-click unsubscribe. A message to several
   // people (the meeting email) sets its own: one person's link must not unsubscribe the other.
   if (req.personId !== null && !headers['List-Unsubscribe']) Object.assign(headers, listUnsubscribeHeaders(ctx.config, req.personId));
-  return insertOutbound(db, {
+  return { rendered, headers };
+}
+
+/** The outbox row for a message, rendered: what writeEmail inserts (the intake inserts a batch's at once). */
+export function outboundFor(ctx: MailContext, req: EmailRequest): NewOutbound {
+  const { rendered, headers } = composeEmail(ctx, req);
+  return {
     idempotencyKey: req.key,
     messageId: `<${randomUUID()}@${ctx.config.mailDomain}>`,
     personId: req.personId,
@@ -65,21 +77,32 @@ export async function writeEmail(db: Db, ctx: MailContext, req: EmailRequest): P
     html: rendered.html,
     text: rendered.text,
     headers,
-  });
+  };
+}
+
+/** Renders and stores the message; call enqueueSend with the id once the transaction commits. */
+export async function writeEmail(db: Db, ctx: MailContext, req: EmailRequest): Promise<{ id: number; created: boolean }> {
+  return insertOutbound(db, outboundFor(ctx, req));
+}
+
+function sendJobOptions(outboundId: number) {
+  return {
+    jobId: `send-${outboundId}`,
+    attempts: 8,
+    backoff: { type: 'exponential', delay: 5_000 },
+    removeOnComplete: { age: 7 * 24 * 3600, count: 10_000 },
+    removeOnFail: { age: 30 * 24 * 3600 },
+  };
 }
 
 export async function enqueueSend(ctx: Pick<AppContext, 'queues'>, outboundId: number): Promise<void> {
-  await ctx.queues.mail.add(
-    JOBS.sendEmail,
-    { outboundId },
-    {
-      jobId: `send-${outboundId}`,
-      attempts: 8,
-      backoff: { type: 'exponential', delay: 5_000 },
-      removeOnComplete: { age: 7 * 24 * 3600, count: 10_000 },
-      removeOnFail: { age: 30 * 24 * 3600 },
-    },
-  );
+  await ctx.queues.mail.add(JOBS.sendEmail, { outboundId }, sendJobOptions(outboundId));
+}
+
+/** Several at once: one round trip to Redis (the intake queues a batch's answers together). */
+export async function enqueueSends(ctx: Pick<AppContext, 'queues'>, outboundIds: number[]): Promise<void> {
+  if (outboundIds.length === 0) return;
+  await ctx.queues.mail.addBulk(outboundIds.map((outboundId) => ({ name: JOBS.sendEmail, data: { outboundId }, opts: sendJobOptions(outboundId) })));
 }
 
 /** Write then enqueue, for callers outside a transaction. */
