@@ -2,17 +2,19 @@
 // emails that carry them agree. Each is a signed token (src/mail/tokens.ts); the page it opens
 // shows one button, and only the POST of that button acts.
 import type { Config } from '../config.js';
-import { createToken } from './tokens.js';
+import { createToken, signTogether } from './tokens.js';
 
 const DAY = 86_400;
+// Pause, profile and erase links are signed together (one HMAC, src/mail/tokens.ts): one expiry.
+const CONTROLS_TTL = 180 * DAY;
 
 /** How long each kind of link stays valid. An unsubscribe link must work for a long time. */
 export const LINK_TTL_SECONDS = {
   answer: 30 * DAY,
-  pause: 180 * DAY,
+  pause: CONTROLS_TTL,
   unsubscribe: 730 * DAY,
-  erase: 180 * DAY,
-  profile: 180 * DAY,
+  erase: CONTROLS_TTL,
+  profile: CONTROLS_TTL,
   followup: 60 * DAY,
 } as const;
 
@@ -21,12 +23,31 @@ export type PauseOption = '1m' | '3m';
 
 type LinkConfig = Pick<Config, 'secret' | 'publicUrl'>;
 
+// Tokens are URL-safe as they are (src/mail/tokens.ts): no encodeURIComponent needed.
 function link(config: LinkConfig, path: string, payload: Parameters<typeof createToken>[1], ttl: number): string {
-  return `${config.publicUrl}${path}?t=${encodeURIComponent(createToken(config.secret, payload, ttl))}`;
+  return `${config.publicUrl}${path}?t=${createToken(config.secret, payload, ttl)}`;
+}
+
+/** Both answer links of one proposal, signed by one HMAC. */
+export function answerUrls(config: LinkConfig, introductionId: number, personId: number): Record<Answer, string> {
+  const t = signTogether(config.secret, 'answer', { p: personId, i: introductionId }, LINK_TTL_SECONDS.answer);
+  return { accepted: `${config.publicUrl}/reponse?t=${t['answer:accepted']}`, declined: `${config.publicUrl}/reponse?t=${t['answer:declined']}` };
 }
 
 export function answerUrl(config: LinkConfig, introductionId: number, personId: number, answer: Answer): string {
   return link(config, '/reponse', { k: 'answer', p: personId, i: introductionId, a: answer }, LINK_TTL_SECONDS.answer);
+}
+
+/** The pause (1 and 3 months), profile and erase links of one person, signed by one HMAC. */
+export function controlUrls(config: LinkConfig, personId: number): { pause1m: string; pause3m: string; profile: string; erase: string } {
+  const t = signTogether(config.secret, 'controls', { p: personId }, CONTROLS_TTL);
+  const base = config.publicUrl;
+  return {
+    pause1m: `${base}/pause?t=${t['pause:1m']}`,
+    pause3m: `${base}/pause?t=${t['pause:3m']}`,
+    profile: `${base}/profil?t=${t['profile:']}`,
+    erase: `${base}/effacer?t=${t['erase:']}`,
+  };
 }
 
 export function pauseUrl(config: LinkConfig, personId: number, option: PauseOption): string {
@@ -58,9 +79,14 @@ export function followupUrl(config: LinkConfig, introductionId: number, personId
  * RFC 2369 + RFC 8058 headers: mail clients show an "unsubscribe" button that POSTs
  * "List-Unsubscribe=One-Click" to the https URL, with no cookie and no CSRF token.
  */
-export function listUnsubscribeHeaders(config: LinkConfig & Pick<Config, 'replyTo'>, personId: number): Record<string, string> {
+export function listUnsubscribeHeaders(
+  config: LinkConfig & Pick<Config, 'replyTo'>,
+  personId: number,
+  /** The body's unsubscribe link, when the email has one: the header reuses it. */
+  url = unsubscribeUrl(config, personId),
+): Record<string, string> {
   return {
-    'List-Unsubscribe': `<${unsubscribeUrl(config, personId)}>, <mailto:${config.replyTo}?subject=STOP>`,
+    'List-Unsubscribe': `<${url}>, <mailto:${config.replyTo}?subject=STOP>`,
     'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click',
   };
 }

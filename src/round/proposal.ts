@@ -5,8 +5,8 @@
 import type { AppContext } from '../context.js';
 import type { Config } from '../config.js';
 import { recordEvent } from '../db/events.js';
-import { answerUrl, eraseUrl, listUnsubscribeHeaders, pauseUrl, profileUrl, unsubscribeUrl } from '../mail/links.js';
-import { enqueueSend, writeEmail } from '../mail/outbox.js';
+import { answerUrls, controlUrls, listUnsubscribeHeaders, unsubscribeUrl } from '../mail/links.js';
+import { enqueueSend, writeEmail, type EmailRequest } from '../mail/outbox.js';
 import { replyAddress } from '../mail/reply-tag.js';
 import type { TemplateVars } from '../mail/templates.js';
 import { CATEGORY_LABELS, isCategory, isRole, ROLE_LABELS } from '../vocabulary.js';
@@ -121,18 +121,17 @@ export interface ProposalLinks {
 }
 
 export function proposalLinks(config: Pick<Config, 'secret' | 'publicUrl' | 'replyTo'>, introductionId: number, personId: number): ProposalLinks {
-  const headers = listUnsubscribeHeaders(config, personId);
-  // One signed link for the header and the body: the header's https URL is the first <…>.
-  const fromHeader = /^<(https?:[^>]+)>/.exec(headers['List-Unsubscribe'] ?? '')?.[1];
+  // Three HMACs for seven links: accept/decline together, pause/profile/erase together
+  // (src/mail/tokens.ts), and the unsubscribe link, shared by the body and the header.
+  const answers = answerUrls(config, introductionId, personId);
+  const controls = controlUrls(config, personId);
+  const unsubscribe = unsubscribeUrl(config, personId);
   return {
-    accept: answerUrl(config, introductionId, personId, 'accepted'),
-    decline: answerUrl(config, introductionId, personId, 'declined'),
-    pause1m: pauseUrl(config, personId, '1m'),
-    pause3m: pauseUrl(config, personId, '3m'),
-    profile: profileUrl(config, personId),
-    unsubscribe: fromHeader ?? unsubscribeUrl(config, personId),
-    erase: eraseUrl(config, personId),
-    listUnsubscribeHeaders: headers,
+    accept: answers.accepted,
+    decline: answers.declined,
+    ...controls,
+    unsubscribe,
+    listUnsubscribeHeaders: listUnsubscribeHeaders(config, personId, unsubscribe),
   };
 }
 
@@ -187,6 +186,21 @@ export function proposalVars(facts: ProposalFacts, links: ProposalLinks): Templa
   };
 }
 
+/** The outbox request of one proposal: links, variables, Reply-To, List-Unsubscribe. Pure: bench/render.ts times it. */
+export function proposalEmail(config: Pick<Config, 'secret' | 'publicUrl' | 'replyTo'>, to: string, facts: ProposalFacts): EmailRequest {
+  const { introductionId, recipient } = facts;
+  const links = proposalLinks(config, introductionId, recipient.id);
+  return {
+    key: `proposal:${introductionId}:${recipient.id}`,
+    personId: recipient.id,
+    to,
+    template: 'proposal',
+    vars: proposalVars(facts, links),
+    replyTo: replyAddress(config, introductionId, recipient.id),
+    extraHeaders: links.listUnsubscribeHeaders,
+  };
+}
+
 export type ProposalOutcome =
   | { status: 'written'; outboundId: number; created: boolean }
   | { status: 'skipped'; reason: 'unknown-introduction' | 'not-a-party' | 'closed' | 'recipient-unavailable' | 'other-unavailable' };
@@ -234,35 +248,23 @@ export async function writeProposal(ctx: AppContext, introductionId: number, per
   if (row.r_status !== 'active' || row.r_bounced || !row.r_email) return { status: 'skipped', reason: 'recipient-unavailable' };
   if (row.o_status !== 'active') return { status: 'skipped', reason: 'other-unavailable' };
 
-  const links = proposalLinks(ctx.config, introductionId, personId);
-  const vars = proposalVars(
-    {
-      introductionId,
-      recipient: { id: personId, name: row.r_name },
-      other: {
-        name: row.o_name,
-        commune: row.o_commune,
-        departement: row.o_departement,
-        role: row.o_role,
-        categories: row.o_categories ?? [],
-        description: row.o_description,
-      },
-      distanceKm: row.distance_km,
-      explanation: row.explanation,
-      validDays: ctx.config.proposalExpiryDays ?? 7,
+  const request = proposalEmail(ctx.config, row.r_email, {
+    introductionId,
+    recipient: { id: personId, name: row.r_name },
+    other: {
+      name: row.o_name,
+      commune: row.o_commune,
+      departement: row.o_departement,
+      role: row.o_role,
+      categories: row.o_categories ?? [],
+      description: row.o_description,
     },
-    links,
-  );
+    distanceKm: row.distance_km,
+    explanation: row.explanation,
+    validDays: ctx.config.proposalExpiryDays ?? 7,
+  });
   const written = await ctx.sql.begin(async (tx) => {
-    const mail = await writeEmail(tx, ctx, {
-      key: `proposal:${introductionId}:${personId}`,
-      personId,
-      to: row.r_email!,
-      template: 'proposal',
-      vars,
-      replyTo: replyAddress(ctx.config, introductionId, personId),
-      extraHeaders: links.listUnsubscribeHeaders,
-    });
+    const mail = await writeEmail(tx, ctx, request);
     if (mail.created) await recordEvent(tx, 'introduction.proposal_written', personId, { introductionId });
     return mail;
   });

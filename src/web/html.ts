@@ -1,8 +1,11 @@
 // Escaping for everything we put in HTML, pages and emails alike.
 const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 
+const SPECIAL = /[&<>"']/;
+
 export function escapeHtml(value: string): string {
-  return value.replace(/[&<>"']/g, (c) => ESCAPES[c]!);
+  // Most values (links, names, numbers) have nothing to escape: test first, copy only if needed.
+  return SPECIAL.test(value) ? value.replace(/[&<>"']/g, (c) => ESCAPES[c]!) : value;
 }
 
 /** HTML that is already safe: produced by `html` or escaped on purpose. */

@@ -11,7 +11,7 @@ import { handleIntroReply } from '../../src/introductions/reply.js';
 import { answerUrl } from '../../src/mail/links.js';
 import { replyTagOf } from '../../src/mail/reply-tag.js';
 import { enqueueSend } from '../../src/mail/outbox.js';
-import { createToken } from '../../src/mail/tokens.js';
+import { createToken, verifyToken } from '../../src/mail/tokens.js';
 import { JOBS } from '../../src/queue/names.js';
 import { sendProposal as writeAndSendProposal } from '../../src/round/proposal.js';
 import type { Role } from '../../src/vocabulary.js';
@@ -120,8 +120,8 @@ function linkTo(mail: ParsedMail, path: string, answer?: string): string {
   const link = ourLinks(mail).find((l) => {
     if (!l.includes(`${path}?t=`)) return false;
     if (!answer) return true;
-    const t = decodeURIComponent(new URL(l).searchParams.get('t')!);
-    return JSON.parse(Buffer.from(t.split('.')[0]!, 'base64url').toString()).a === answer;
+    const verified = verifyToken(service.ctx.config.secret, new URL(l).searchParams.get('t'), path === '/suite' ? 'followup' : 'answer');
+    return verified.ok && verified.payload.a === answer;
   });
   if (!link) throw new Error(`no ${path} link in email "${mail.subject}"`);
   return link;
