@@ -15,9 +15,11 @@
 //   - median distance of those pairs.
 // Methods (the first is the one judged):
 //   combined               the engine as a round runs it (scoreShard): text × proximity, within
-//                          50 km, only pairs that share at least one word. No fallback: an
-//                          initiative with fewer than 3 such partners gets fewer proposals, as in
-//                          the product (proposing nothing beats proposing something poor);
+//                          50 km, only pairs that share at least one word and reach the round's
+//                          minimum score (DEFAULT_MIN_SCORE: a round never proposes a pair below
+//                          it). No fallback: an initiative with fewer than 3 such partners gets
+//                          fewer proposals, as in the product (proposing nothing beats proposing
+//                          something poor);
 //   combined + anywhere    the same, the missing slots filled by the engine with everyone set to
 //                          "anywhere" (text alone) — what widening the radius of isolated people
 //                          would give;
@@ -36,6 +38,7 @@ import { scoreShard } from '../src/match/candidates.js';
 import { haversineKm } from '../src/match/distance.js';
 import { buildPopulation, type MatchInput, type Population } from '../src/match/population.js';
 import { textCosine } from '../src/match/score.js';
+import { DEFAULT_MIN_SCORE } from '../src/match/weights.js';
 import { analyse, foldAccents } from '../src/match/text.js';
 import { mulberry32 } from './synthetic.js';
 
@@ -103,6 +106,8 @@ function enginePicks(population: Population, source: readonly MatchInput[]): Pic
   const result = scoreShard(population, null, 0, { keepPerPerson: TOP });
   const byPerson: { other: number; score: number }[][] = Array.from({ length: source.length }, () => []);
   for (let k = 0; k < result.pairs.length; k++) {
+    // A round never proposes a pair below the minimum score (selectPairs drops it): neither do we.
+    if (!(result.pairs.score[k]! >= DEFAULT_MIN_SCORE)) continue;
     const a = result.pairs.a[k]! - 1;
     const b = result.pairs.b[k]! - 1;
     byPerson[a]!.push({ other: b, score: result.pairs.score[k]! });
@@ -211,7 +216,9 @@ console.log(`maillage — matching evaluation on ${corpusPath}`);
 console.log(
   `${lines.length} lines, ${n} kept (French description ≥ 40 chars, a category, coordinates); radius ${RADIUS_KM} km; top ${TOP} per initiative`,
 );
-console.log(`combined: ${fallbackUsed} initiatives have fewer than ${TOP} partners within ${RADIUS_KM} km sharing a word\n`);
+console.log(
+  `combined: ${fallbackUsed} initiatives have fewer than ${TOP} partners within ${RADIUS_KM} km sharing a word with a score ≥ ${DEFAULT_MIN_SCORE} (the round's minimum)\n`,
+);
 const header = ['method', 'category agreement', 'median distance km', 'pairs', `lists of ${TOP}`];
 const table = results.map(([name, m]) => [name, `${(m.agreement * 100).toFixed(1)} %`, m.medianKm.toFixed(1), String(m.pairs), String(m.fullLists)]);
 const widths = header.map((h, k) => Math.max(h.length, ...table.map((r) => r[k]!.length)));
@@ -234,5 +241,5 @@ console.log(
 );
 const sharing = results[6]![1];
 console.log(
-  `info  combined median distance = ${(combinedMetrics.medianKm / sharing.medianKm).toFixed(2)} × the nearest partners sharing a word (${sharing.medianKm.toFixed(1)} km): requiring a shared word is what costs distance, not the score`,
+  `info  combined median distance = ${(combinedMetrics.medianKm / sharing.medianKm).toFixed(2)} × the nearest partners sharing a word (${sharing.medianKm.toFixed(1)} km, no minimum score): far pairs that share a word score below the minimum and are not proposed`,
 );

@@ -248,6 +248,14 @@ async function main(): Promise<void> {
       ],
     ),
   );
+  // One machine-readable line for bench/run.ts's summary table.
+  if (large) {
+    console.log(`BENCH-SUMMARY ${JSON.stringify({
+      bench: 'round-pure', figure: 'planRound, 100,000 profiles, in memory', value: Number((large.roundMs / 1000).toFixed(2)), unit: 's',
+      baseline: 'natural TfIdf all-pairs (extrapolated from 5k)', baselineValue: Math.round(allPairs100k / 1000),
+      ratio: Math.round(allPairs100k / large.roundMs), ratioLabel: '× faster', target: small ? 'time(100k)/time(10k) < 12' : '', met: small ? large.roundMs / small.roundMs < 12 : null,
+    })}`);
+  }
 }
 
 await main();

@@ -239,7 +239,8 @@ async function main(): Promise<void> {
   const results: RoundFigures[] = [];
   let sharded: ({ size: number } & Awaited<ReturnType<typeof twoWorkers>>) | null = null;
   for (const size of sizes) {
-    const name = `maillage_bench_round_${size}`;
+    // The pid keeps two benches run at once (other sessions) off each other's databases.
+    const name = `maillage_bench_round_${size}_${process.pid}`;
     process.stderr.write(`${fmt(size)} profiles: filling PostgreSQL… `);
     const { url, fillMs } = await prepare(name, size);
     process.stderr.write(`${fmt(fillMs / 1000, 1)} s (setup, not timed). Round… `);
@@ -309,6 +310,27 @@ async function main(): Promise<void> {
       `\nSharded on two worker processes (4 shards): ${fmt(sharded.ms / 1000, 2)} s from enqueue to committed round (single process: ${fmt(single.roundMs / 1000, 2)} s); ` +
         `${fmt(sharded.shardedPairs)} introductions (single: ${fmt(sharded.singlePairs)}), ${fmt(sharded.samePairs)} identical (same pair, same explanation).\n  ${shardLines.join('\n  ')}`,
     );
+  }
+  // Machine-readable lines for bench/run.ts's summary table: each size against its floor, and the scaling.
+  for (const r of results) {
+    const ratio = r.roundMs / r.floorMs;
+    const large = r.size >= 100_000;
+    console.log(`BENCH-SUMMARY ${JSON.stringify({
+      bench: 'round', figure: `full round, ${fmt(r.size)} profiles (peak RSS ${fmt(r.maxRssMb)} MB)`, value: Number((r.roundMs / 1000).toFixed(2)), unit: 's',
+      baseline: 'floor: reading the eligible profiles', baselineValue: Number((r.floorMs / 1000).toFixed(2)),
+      ratio: Number(ratio.toFixed(1)), ratioLabel: '× floor',
+      target: large ? '≤ 10× floor, < 10 s, < 1 GB' : '≤ 10× floor', met: ratio <= 10 && (!large || (r.roundMs < 10_000 && r.maxRssMb < 1024)),
+    })}`);
+  }
+  const small = results.find((r) => r.size === 10_000);
+  const largest = results.find((r) => r.size === 100_000);
+  if (small && largest) {
+    const growth = largest.roundMs / small.roundMs;
+    console.log(`BENCH-SUMMARY ${JSON.stringify({
+      bench: 'round', figure: 'time(100k) / time(10k)', value: Number(growth.toFixed(1)), unit: '×',
+      baseline: 'size ratio', baselineValue: 10, ratio: Number((growth / 10).toFixed(2)), ratioLabel: '× linear',
+      target: '< 12', met: growth < 12,
+    })}`);
   }
 }
 

@@ -24,6 +24,9 @@ const BATCH = 10_000;
  * erased since the round loaded them), checked in the same transaction just before; someone
  * leaving in the instant between is caught by the send-proposal job, which writes nothing to or
  * about a person who left. Returns what was inserted.
+ *
+ * The batches are sent at once (postgres.js pipelines them on the transaction's connection):
+ * PostgreSQL inserts one while Node serialises the next.
  */
 export async function insertRoundIntroductions(
   db: Db,
@@ -32,11 +35,14 @@ export async function insertRoundIntroductions(
 ): Promise<{ id: number; personA: number; personB: number }[]> {
   const gone = await ineligibleAmong(db, [...new Set(pairs.flatMap((p) => [p.a, p.b]))]);
   const kept = gone.size === 0 ? pairs : pairs.filter((p) => !gone.has(p.a) && !gone.has(p.b));
-  const inserted: { id: number; personA: number; personB: number }[] = [];
-  for (let start = 0; start < kept.length; start += BATCH) {
-    const batch = kept.slice(start, start + BATCH);
-    const rows = await db`
-      with inserted as (
+  const batches: Promise<{ id: number; personA: number; personB: number }[]>[] = [];
+  for (let start = 0; start < kept.length; start += BATCH) batches.push(insertBatch(db, roundId, kept.slice(start, start + BATCH)));
+  return (await Promise.all(batches)).flat();
+}
+
+async function insertBatch(db: Db, roundId: number | null, batch: readonly NewIntroduction[]): Promise<{ id: number; personA: number; personB: number }[]> {
+  const rows = (await db`
+    with inserted as (
       insert into introductions (round_id, person_a, person_b, score, distance_km, explanation, shared_words)
       select ${roundId}, t.a, t.b, t.score, nullif(t.distance_text, 'NaN')::float8, t.explanation,
              coalesce(string_to_array(nullif(t.words, ''), ${SEP}), '{}')
@@ -52,15 +58,15 @@ export async function insertRoundIntroductions(
       order by t.k
       on conflict (person_a, person_b) do nothing
       returning id, person_a, person_b
-      ), waited as (
-        -- Both people start waiting again from now: the longest-waiting come first next time.
-        update people set waiting_since = now()
-        where id in (select person_a from inserted union all select person_b from inserted)
-      )
-      select id, person_a, person_b from inserted`;
-    for (const r of rows) inserted.push({ id: r.id as number, personA: r.person_a as number, personB: r.person_b as number });
-  }
-  return inserted;
+    ), waited as (
+      -- Both people start waiting again from now: the longest-waiting come first next time.
+      -- (A join: cheaper than "id in (…)" for the ~90,000 people of a 100k round.)
+      update people p set waiting_since = now()
+      from (select person_a as id from inserted union all select person_b from inserted) w
+      where p.id = w.id
+    )
+    select id, person_a, person_b from inserted`.values()) as unknown as [number, number, number][];
+  return rows.map(([id, personA, personB]) => ({ id, personA, personB }));
 }
 
 /** Of these people, those no longer eligible for a proposal (or gone altogether). */

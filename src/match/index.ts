@@ -25,6 +25,6 @@ export { selectPairs } from './select.js';
 export type { SelectOptions, Selection } from './select.js';
 export { explainPair } from './explain.js';
 export type { ExplainInput, Explanation } from './explain.js';
-export { planRound, finishRound, keepPerPersonFor, explainSelected, sharedStemsOf, UNMATCHED_REASONS, UNMATCHED_LABELS } from './round.js';
-export type { PlanRoundOptions, FinishRoundInput, PlannedPair, RoundPlan, RoundReport, UnmatchedPerson, UnmatchedReason } from './round.js';
+export { planRound, planRoundSharing, finishRound, finishRoundSharing, explanationInputs, keepPerPersonFor, explainSelected, sharedStemsOf, UNMATCHED_REASONS, UNMATCHED_LABELS } from './round.js';
+export type { PlanRoundOptions, RoundSharing, FinishRoundInput, PlannedPair, RoundPlan, RoundReport, UnmatchedPerson, UnmatchedReason } from './round.js';
 export { haversineKm } from './distance.js';

@@ -8,8 +8,15 @@
 // result. Multi-worker rounds use the same pieces: scoreShard per shard (candidates.ts), then
 // finishRound on the merged lists (see README.md, "Sharding").
 import { CATEGORIES, type Category } from '../vocabulary.js';
-import { scoreShard, type CandidateOptions, type PersonCandidateStats, type ScoredPairList } from './candidates.js';
-import { explainPair } from './explain.js';
+import {
+  scoreShard,
+  type CandidateOptions,
+  type PersonCandidateStats,
+  type ScoredPairList,
+  type ScoreShardOptions,
+  type ShardResult,
+} from './candidates.js';
+import { explainPair, type ExplainInput, type Explanation } from './explain.js';
 import { buildPopulation, roleOfCode, type MatchInput, type Population, type TermStats } from './population.js';
 import { selectPairs, type Selection } from './select.js';
 import type { ScoreComponents } from './score.js';
@@ -181,21 +188,45 @@ export function keepPerPersonFor(maxPerPerson: number): number {
  * never throws on bad data: whoever cannot be matched is listed in `unmatched` with a reason.
  */
 export function planRound(rows: readonly MatchInput[], options: PlanRoundOptions = {}): RoundPlan {
+  const prepared = prepareRound(rows, options);
+  const shard = scoreShard(prepared.population, null, 0, prepared.shardOptions);
+  return finishRound(prepared.finishInput(shard));
+}
+
+/**
+ * Where planRound's two heavy steps may run elsewhere (other threads): `scoreEveryone` must
+ * return what scoreShard(population, null, 0, options) returns, and `explainSome` what
+ * explainPair returns for each input. The plan is then planRound's.
+ */
+export interface RoundSharing {
+  scoreEveryone(population: Population, options: ScoreShardOptions): Promise<ShardResult>;
+  explainSome(inputs: ExplainInput[]): Promise<Explanation[]>;
+}
+
+/** planRound with its heavy steps shared (see RoundSharing): the same plan. */
+export async function planRoundSharing(rows: readonly MatchInput[], options: PlanRoundOptions, sharing: RoundSharing): Promise<RoundPlan> {
+  const prepared = prepareRound(rows, options);
+  const shard = await sharing.scoreEveryone(prepared.population, prepared.shardOptions);
+  return finishRoundSharing(prepared.finishInput(shard), (inputs) => sharing.explainSome(inputs));
+}
+
+function prepareRound(rows: readonly MatchInput[], options: PlanRoundOptions) {
   const started = performance.now();
   const maxPerPerson = resolveMaxPerPerson(options.maxPerPerson);
   const excludedPairs = options.excludedPairs ? [...options.excludedPairs] : [];
   const population = buildPopulation(Array.isArray(rows) ? rows : [], { termStats: options.termStats });
   const afterPopulation = performance.now();
-  const shard = scoreShard(population, null, 0, {
+  const shardOptions: ScoreShardOptions = {
     ...options,
     excludedPairs,
     // Enough alternatives that someone whose favourite partners are taken still gets a good one.
     keepPerPerson: options.keepPerPerson ?? keepPerPersonFor(maxPerPerson),
-  });
-  const afterCandidates = performance.now();
-  return finishRound({
+  };
+  // Only the count is kept: the rows themselves (100k objects, millions of strings) can go.
+  const rowCount = Array.isArray(rows) ? rows.length : 0;
+  const finishInput = (shard: ShardResult): FinishRoundInput => ({
     population,
-    rowCount: Array.isArray(rows) ? rows.length : 0,
+    rowCount,
     pairs: shard.pairs,
     stats: [shard.stats],
     maxPerPerson,
@@ -204,9 +235,10 @@ export function planRound(rows: readonly MatchInput[], options: PlanRoundOptions
     describe: options.describe,
     now: options.now,
     warnings: shard.warnings,
-    timingsMs: { population: afterPopulation - started, candidates: afterCandidates - afterPopulation },
+    timingsMs: { population: afterPopulation - started, candidates: performance.now() - afterPopulation },
     started,
   });
+  return { population, shardOptions, finishInput };
 }
 
 export interface FinishRoundInput {
@@ -235,6 +267,50 @@ export interface FinishRoundInput {
  * explanations of the selected pairs, reasons for everyone else, and the report.
  */
 export function finishRound(input: FinishRoundInput): RoundPlan {
+  const chosen = chooseRoundPairs(input);
+  const inputs = explanationInputs(input.population, input.pairs, chosen.selection.selected, input.describe);
+  const explanations = inputs.map((one) => (one === null ? null : explainPair(one)));
+  return summariseRound(input, chosen, explanations);
+}
+
+/**
+ * finishRound with the explanations computed by `explainSome` for part of the pairs, e.g. on
+ * another thread while this one writes the rest: the result is finishRound's, whatever
+ * `explainSome` runs on, as long as it calls explainPair.
+ */
+export async function finishRoundSharing(
+  input: FinishRoundInput,
+  explainSome: (inputs: ExplainInput[]) => Promise<Explanation[]>,
+): Promise<RoundPlan> {
+  const chosen = chooseRoundPairs(input);
+  const selected = chosen.selection.selected;
+  // Every other pair goes away (long and short descriptions spread evenly); the others are
+  // explained here one at a time, so their inputs never all sit in memory at once.
+  const awaySelected = selected.filter((_, n) => n % 2 === 1);
+  const awayInputs = explanationInputs(input.population, input.pairs, awaySelected, input.describe);
+  const pending = explainSome(awayInputs.filter((one): one is ExplainInput => one !== null));
+  const explanations: (Explanation | null)[] = new Array(selected.length).fill(null);
+  for (let n = 0; n < selected.length; n += 2) {
+    const [one] = explanationInputs(input.population, input.pairs, [selected[n]!], input.describe);
+    if (one) explanations[n] = explainPair(one);
+  }
+  const done = await pending;
+  let k = 0;
+  awayInputs.forEach((one, m) => {
+    if (one !== null) explanations[2 * m + 1] = done[k++] ?? null;
+  });
+  return summariseRound(input, chosen, explanations);
+}
+
+interface ChosenPairs {
+  selection: Selection;
+  started: number;
+  selectMs: number;
+  /** When explaining began (selection's end). */
+  explainStarted: number;
+}
+
+function chooseRoundPairs(input: FinishRoundInput): ChosenPairs {
   const started = input.started ?? performance.now();
   const { population } = input;
   const maxPerPerson = resolveMaxPerPerson(input.maxPerPerson);
@@ -248,7 +324,13 @@ export function finishRound(input: FinishRoundInput): RoundPlan {
     waitingSince: (id) => population.waitingSince[population.indexOfId.get(id) ?? -1] ?? Number.MAX_SAFE_INTEGER,
   });
   const afterSelect = performance.now();
-  const pairs = explainSelected(population, input.pairs, selection.selected, input.describe);
+  return { selection, started, selectMs: afterSelect - beforeSelect, explainStarted: afterSelect };
+}
+
+function summariseRound(input: FinishRoundInput, chosen: ChosenPairs, explanations: readonly (Explanation | null)[]): RoundPlan {
+  const { population } = input;
+  const { selection, started } = chosen;
+  const pairs = plannedPairs(input.pairs, selection.selected, explanations);
   const afterExplain = performance.now();
 
   const statOf = new Map<number, { stats: PersonCandidateStats; k: number }>();
@@ -309,8 +391,8 @@ export function finishRound(input: FinishRoundInput): RoundPlan {
       timingsMs: {
         population: input.timingsMs?.population ?? 0,
         candidates: input.timingsMs?.candidates ?? 0,
-        select: afterSelect - beforeSelect,
-        explain: afterExplain - afterSelect,
+        select: chosen.selectMs,
+        explain: afterExplain - chosen.explainStarted,
         total: finished - started,
       },
       warnings: [...(input.warnings ?? [])],
@@ -334,6 +416,20 @@ export function explainSelected(
   selected: readonly number[],
   describe?: (id: number) => string | null | undefined,
 ): PlannedPair[] {
+  const inputs = explanationInputs(population, list, selected, describe);
+  return plannedPairs(list, selected, inputs.map((one) => (one === null ? null : explainPair(one))));
+}
+
+/**
+ * What explainPair needs for each selected pair (null when a side is not in the population):
+ * plain data, so the explaining can run on another thread.
+ */
+export function explanationInputs(
+  population: Population,
+  list: ScoredPairList,
+  selected: readonly number[],
+  describe?: (id: number) => string | null | undefined,
+): (ExplainInput | null)[] {
   const descriptionOf = (id: number): string => {
     try {
       const text = describe?.(id) ?? population.descriptions.get(id);
@@ -343,32 +439,33 @@ export function explainSelected(
       return '';
     }
   };
-  const pairs: PlannedPair[] = [];
-  for (const n of selected) {
+  return selected.map((n) => {
     const a = list.a[n]!;
     const b = list.b[n]!;
     const i = population.indexOfId.get(a);
     const j = population.indexOfId.get(b);
+    if (i === undefined || j === undefined) return null;
     const distance = list.distanceKm[n]!;
-    let sharedWords: string[] = [];
-    let explanation = '';
-    if (i !== undefined && j !== undefined) {
-      const sentence = explainPair({
-        roleA: roleOfCode(population.role[i]!),
-        roleB: roleOfCode(population.role[j]!),
-        sharedCategories: sharedCategoriesOf(population, i, j),
-        sharedStems: sharedStemsOf(population, i, j),
-        descriptionA: descriptionOf(a),
-        descriptionB: descriptionOf(b),
-        distanceKm: distance,
-        nearEnoughToStart: !Number.isNaN(distance) && distance <= REJOINDRE_PAIR_NEAR_KM,
-      });
-      sharedWords = sentence.sharedWords;
-      explanation = sentence.sentence;
-    }
-    pairs.push({
-      a,
-      b,
+    return {
+      roleA: roleOfCode(population.role[i]!),
+      roleB: roleOfCode(population.role[j]!),
+      sharedCategories: sharedCategoriesOf(population, i, j),
+      sharedStems: sharedStemsOf(population, i, j),
+      descriptionA: descriptionOf(a),
+      descriptionB: descriptionOf(b),
+      distanceKm: distance,
+      nearEnoughToStart: !Number.isNaN(distance) && distance <= REJOINDRE_PAIR_NEAR_KM,
+    };
+  });
+}
+
+function plannedPairs(list: ScoredPairList, selected: readonly number[], explanations: readonly (Explanation | null)[]): PlannedPair[] {
+  return selected.map((n, k) => {
+    const distance = list.distanceKm[n]!;
+    const explained = explanations[k] ?? null;
+    return {
+      a: list.a[n]!,
+      b: list.b[n]!,
       score: list.score[n]!,
       distanceKm: Number.isNaN(distance) ? null : distance,
       components: {
@@ -377,9 +474,8 @@ export function explainSelected(
         category: list.category[n]!,
         role: list.role[n]!,
       },
-      sharedWords,
-      explanation,
-    });
-  }
-  return pairs;
+      sharedWords: explained?.sharedWords ?? [],
+      explanation: explained?.sentence ?? '',
+    };
+  });
 }

@@ -40,9 +40,10 @@ export const TEXT_SATURATION_COSINE = 0.5;
  * Proximity halves at DECAY_SCALE × radius (10 km for the default 50 km). Collective projects
  * need people who can come often, so within the radius closer clearly wins; scaling by the
  * radius respects someone who said "10 km" (halved at 2 km) as much as someone who said 150.
- * On the dev corpus (bench/eval.ts) values from 0.02 to 0.2 give the same median distance
- * (~11 km, the distance of the nearest partners who share a word at all) and 0.2 keeps the best
- * category agreement, so the gentlest was kept: text still chooses among the near ones.
+ * On the dev corpus (bench/eval.ts, measured before it applied the minimum score as a round
+ * does) values from 0.02 to 0.2 gave the same median distance (~11 km, the distance of the
+ * nearest partners who share a word at all) and 0.2 kept the best category agreement, so the
+ * gentlest was kept: text still chooses among the near ones.
  */
 export const DECAY_SCALE = 0.2;
 

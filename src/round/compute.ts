@@ -9,6 +9,7 @@ import {
   computeTermStats,
   keepPerPersonFor,
   planRound,
+  planRoundSharing,
   scoreShard,
   type RoundPlan,
   type ShardBounds,
@@ -22,7 +23,8 @@ import {
   loadExcludedPairs,
   type LoadWindow,
 } from './load.js';
-import { planFromShards } from './merge.js';
+import { startRoundHelper, type RoundHelper } from './helper.js';
+import { planFromShards, planFromShardsSharing, type MergeInput } from './merge.js';
 import { packPairs, packStats, unpackPairs, unpackStats } from './pack.js';
 
 export interface RoundSettings {
@@ -46,14 +48,20 @@ export async function computeSinglePlan(sql: Sql, settings: RoundSettings): Prom
     loadExcludedPairs(sql),
   ]);
   const t1 = performance.now();
-  const plan = planRound(rows, {
-    maxPerPerson: settings.maxPerPerson,
-    minScore: settings.minScore,
-    excludedPairs,
-    now: Date.now(),
-    describe: (id) => descriptions.get(id),
-  });
-  return { plan, timingsMs: { load: t1 - t0, plan: performance.now() - t1 } };
+  const helper = startRoundHelper(rows.length);
+  try {
+    const options = {
+      maxPerPerson: settings.maxPerPerson,
+      minScore: settings.minScore,
+      excludedPairs,
+      now: Date.now(),
+      describe: (id: number) => descriptions.get(id),
+    };
+    const plan = helper ? await planRoundSharing(rows, options, helper) : planRound(rows, options);
+    return { plan, timingsMs: { load: t1 - t0, plan: performance.now() - t1 } };
+  } finally {
+    await helper?.close();
+  }
 }
 
 export interface ShardTask {
@@ -218,10 +226,30 @@ export async function computeMerge(sql: Sql, task: MergeTask, settings: RoundSet
   const missing = shards.filter((s) => s.status !== 'done').map((s) => s.shard as number);
   if (shards.length === 0 || missing.length > 0) throw new Error(`round ${task.roundId}: shards not done: ${missing.join(', ') || 'none planned'}`);
   const t1 = performance.now();
+  // The explanations are shared with a helper thread, started now so it is ready by then.
+  const helper = startRoundHelper(rows.length);
+  try {
+    return await mergeWith(rows, descriptions, excludedPairs, stats, shards as unknown as Record<string, unknown>[], settings, helper, { t0, t1 });
+  } finally {
+    await helper?.close();
+  }
+}
+
+async function mergeWith(
+  rows: Awaited<ReturnType<typeof loadEligibleProfiles>>,
+  descriptions: Map<number, string>,
+  excludedPairs: [number, number][],
+  stats: RoundStats,
+  shards: readonly Record<string, unknown>[],
+  settings: RoundSettings,
+  helper: RoundHelper | null,
+  times: { t0: number; t1: number },
+): Promise<ComputedPlan> {
+  const { t0, t1 } = times;
   const population = buildPopulation(rows, { termStats: stats.termStats });
   const populationMs = performance.now() - t1;
   const warnings = shards.flatMap((s) => s.warnings as string[]);
-  const plan = planFromShards({
+  const mergeInput: MergeInput = {
     population,
     rowCount: rows.length,
     shardPairs: shards.map((s) => unpackPairs(s.pairs as Uint8Array)),
@@ -229,11 +257,12 @@ export async function computeMerge(sql: Sql, task: MergeTask, settings: RoundSet
     maxPerPerson: settings.maxPerPerson,
     minScore: settings.minScore,
     excludedPairs,
-    describe: (id) => descriptions.get(id),
+    describe: (id: number) => descriptions.get(id),
     now: Date.now(),
     warnings,
     populationMs,
     candidatesMs: Math.max(0, ...shards.map((s) => Number((s.work as { ms?: number } | null)?.ms ?? 0))),
-  });
+  };
+  const plan = helper ? await planFromShardsSharing(mergeInput, helper) : planFromShards(mergeInput);
   return { plan, timingsMs: { load: t1 - t0, plan: performance.now() - t1 } };
 }

@@ -4,7 +4,10 @@
 // one process would.
 import {
   finishRound,
+  finishRoundSharing,
   mergeScoredPairs,
+  type FinishRoundInput,
+  type RoundSharing,
   type PersonCandidateStats,
   type Population,
   type RoundPlan,
@@ -50,8 +53,17 @@ export function keepKnownPairs(list: ScoredPairList, population: Population): Sc
 }
 
 export function planFromShards(input: MergeInput): RoundPlan {
+  return finishRound(finishInputOf(input));
+}
+
+/** planFromShards with part of the explanations written elsewhere (the round's helper thread). */
+export function planFromShardsSharing(input: MergeInput, sharing: Pick<RoundSharing, 'explainSome'>): Promise<RoundPlan> {
+  return finishRoundSharing(finishInputOf(input), (inputs) => sharing.explainSome(inputs));
+}
+
+function finishInputOf(input: MergeInput): FinishRoundInput {
   const started = performance.now() - input.populationMs - input.candidatesMs;
-  return finishRound({
+  return {
     population: input.population,
     rowCount: input.rowCount,
     pairs: keepKnownPairs(mergeScoredPairs(input.shardPairs), input.population),
@@ -64,5 +76,5 @@ export function planFromShards(input: MergeInput): RoundPlan {
     warnings: input.warnings,
     timingsMs: { population: input.populationMs, candidates: input.candidatesMs },
     started,
-  });
+  };
 }

@@ -107,18 +107,26 @@ export async function writeRoundResult(
   return sql.begin(async (tx) => {
     // In id order: the unique pair index and the people rows are then written front to back.
     const ordered = [...plan.pairs].sort((x, y) => Math.min(x.a, x.b) - Math.min(y.a, y.b) || Math.max(x.a, x.b) - Math.max(y.a, y.b));
-    const inserted = await insertRoundIntroductions(tx, round.id, ordered);
-    const writeIntroductionsMs = performance.now() - started;
+    let writeIntroductionsMs = 0;
     const unmatched = plan.unmatched.filter((u) => Number.isSafeInteger(u.id));
+    const unmatchedBatches: Promise<unknown>[] = [];
     for (let k = 0; k < unmatched.length; k += 10_000) {
       const batch = unmatched.slice(k, k + 10_000);
-      await tx`
+      unmatchedBatches.push(tx`
         insert into round_unmatched (round_id, person_id, reason)
         select ${round.id}, u.id, u.reason
         from unnest(${tx.array(batch.map((u) => u.id))}::bigint[], ${tx.array(batch.map((u) => u.reason))}::text[]) as u(id, reason)
         where exists (select 1 from people p where p.id = u.id)
-        on conflict do nothing`;
+        on conflict do nothing`);
     }
+    // Sent together, run one after the other on the transaction's connection (pipelined).
+    const [inserted] = await Promise.all([
+      insertRoundIntroductions(tx, round.id, ordered).then((rows) => {
+        writeIntroductionsMs = performance.now() - started;
+        return rows;
+      }),
+      ...unmatchedBatches,
+    ]);
     const report = buildReport(computed, {
       roundId: round.id,
       mode: meta.mode,

@@ -48,11 +48,11 @@ export async function runRoundTaskHere<T extends RoundTask>(databaseUrl: string,
  * loader (as bin/maillage.js does) before importing the entry. `--import` in execArgv is not
  * enough on Node 20: the entry module is resolved before the hooks are active.
  */
-function bootstrapSource(): string {
+export function bootstrapSource(entryFile = './thread-entry.ts'): string {
   const tsxApi = typeof import.meta.resolve === 'function'
     ? import.meta.resolve('tsx/esm/api')
     : pathToFileURL(createRequire(import.meta.url).resolve('tsx/package.json').replace(/package\.json$/, 'dist/esm/api/index.mjs')).href;
-  const entry = new URL('./thread-entry.ts', import.meta.url).href;
+  const entry = new URL(entryFile, import.meta.url).href;
   return `import(${JSON.stringify(tsxApi)}).then(({ register }) => { register(); return import(${JSON.stringify(entry)}); })`;
 }
 

@@ -249,3 +249,52 @@ describe('match/round: sharded round', () => {
     expect(plan.unmatched).toEqual(single.unmatched);
   });
 });
+
+describe('match/round: a round shared between threads', () => {
+  it('proposes the same pairs with the same explanations when the search and the explanations are split', async () => {
+    const { planRoundSharing } = await import('../../src/match/round.js');
+    const { mergeScoredPairs, scoreShard, SHARE_BLOCK } = await import('../../src/match/candidates.js');
+    const { explainPair } = await import('../../src/match/explain.js');
+    // Enough people for several blocks, so both "threads" score some of them.
+    const rows = randomPopulation(3 * SHARE_BLOCK + 100, 11);
+    const history: [number, number][] = [[rows[0]!.id, rows[7]!.id]];
+    const options = { excludedPairs: history, now: Date.UTC(2025, 1, 1) };
+    const single = planRound(rows, options);
+    let explainedAway = 0;
+    const shared = await planRoundSharing(rows, options, {
+      async scoreEveryone(population, shardOptions) {
+        // Two workers taking alternate blocks, as a shared counter would hand them out.
+        let even = 0;
+        let odd = 0;
+        const x = scoreShard(population, null, 0, { ...shardOptions, claimBlock: () => 2 * even++ });
+        const y = scoreShard(population, null, 0, { ...shardOptions, claimBlock: () => 2 * odd++ + 1 });
+        expect(x.work.owned).toBeGreaterThan(0);
+        expect(y.work.owned).toBeGreaterThan(0);
+        expect(x.work.owned + y.work.owned).toBe(population.size);
+        const join = (f: (s: typeof x.stats) => ArrayLike<number>) => [...Array.from(f(x.stats)), ...Array.from(f(y.stats))];
+        return {
+          pairs: mergeScoredPairs([x.pairs, y.pairs]),
+          stats: {
+            ids: Float64Array.from(join((s) => s.ids)),
+            inReach: Int32Array.from(join((s) => s.inReach)),
+            excluded: Int32Array.from(join((s) => s.excluded)),
+            duplicates: Int32Array.from(join((s) => s.duplicates)),
+            anyoneInReach: Uint8Array.from(join((s) => s.anyoneInReach)),
+          },
+          work: x.work,
+          warnings: [],
+        };
+      },
+      async explainSome(inputs) {
+        explainedAway += inputs.length;
+        return inputs.map((input) => explainPair(input));
+      },
+    });
+    expect(single.pairs.length).toBeGreaterThan(100);
+    expect(explainedAway).toBe(Math.floor(single.pairs.length / 2));
+    expect(shared.pairs).toEqual(single.pairs);
+    expect(shared.unmatched).toEqual(single.unmatched);
+    expect(shared.report.candidatePairs).toBe(single.report.candidatePairs);
+    expect(shared.report.byReason).toEqual(single.report.byReason);
+  });
+});

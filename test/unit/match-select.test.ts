@@ -104,3 +104,45 @@ describe('match/select', () => {
     expect(selectPairs(list([[1, 2, 0.9]]), { maxPerPerson: 0 }).selected).toEqual([]);
   });
 });
+
+describe('match/select: ordering the candidates', () => {
+  it('sorts packed 64-bit keys in exactly the order of the comparator', async () => {
+    const { orderCandidates } = await import('../../src/match/select.js');
+    // Deterministic pseudo-random pairs among 5,000 people, many with equal score buckets, so
+    // the ranks decide most of the order (the part of the key that straddles the two halves).
+    let seed = 12345;
+    const random = () => {
+      seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0;
+      return seed / 2 ** 32;
+    };
+    const people = 5_000;
+    const rank = Int32Array.from({ length: people }, (_, p) => p);
+    for (let p = people - 1; p > 0; p--) {
+      const q = Math.floor(random() * (p + 1));
+      [rank[p], rank[q]] = [rank[q]!, rank[p]!];
+    }
+    const count = 40_000;
+    const seen = new Set<number>();
+    const a = new Int32Array(count);
+    const b = new Int32Array(count);
+    const scores = new Float64Array(count);
+    for (let k = 0; k < count; ) {
+      const x = Math.floor(random() * people);
+      const y = Math.floor(random() * people);
+      if (x === y || seen.has(Math.min(x, y) * people + Math.max(x, y))) continue;
+      seen.add(Math.min(x, y) * people + Math.max(x, y));
+      a[k] = x;
+      b[k] = y;
+      scores[k] = Math.round(random() * 40) / 40;
+      k++;
+    }
+    const candidates = Array.from({ length: count }, (_, k) => k).filter((k) => k % 7 !== 3);
+    const maxBucket = Math.floor(1 / 0.005) + 1;
+    const packed = orderCandidates(candidates, scores, maxBucket, rank, a, b);
+    const compared = orderCandidates(candidates, scores, maxBucket, rank, a, b, true);
+    expect(packed.length).toBe(candidates.length);
+    expect(Array.from(packed)).toEqual(Array.from(compared));
+    // Best bucket first.
+    expect(scores[candidates[packed[0]!]!]).toBe(Math.max(...candidates.map((k) => scores[k]!)));
+  });
+});
