@@ -90,3 +90,9 @@ console.log(`    parseMessage ${median.parse.toFixed(0)} ms · trimReply ${media
 const ratio = median.total / median.mailparserDefault;
 console.log(`  full intake / mailparser alone (default)  ${ratio.toFixed(2)}×  (budget 3×: ${ratio <= 3 ? 'within' : 'OVER'})`);
 console.log(`  full intake / mailparser (same options)   ${(median.total / median.mailparserOptions).toFixed(2)}×`);
+// One machine-readable line for bench/run.ts's summary table.
+console.log(`BENCH-SUMMARY ${JSON.stringify({
+  bench: 'ingest-pure', figure: 'parse + trim + classify + extract, no I/O', value: perSec(median.total), unit: 'msg/s',
+  baseline: 'mailparser alone (defaults)', baselineValue: perSec(median.mailparserDefault),
+  ratio: Number(ratio.toFixed(2)), ratioLabel: '× mailparser time', target: '≤ 3× mailparser time', met: ratio <= 3,
+})}`);

@@ -85,9 +85,8 @@ export async function checkAnswerLink(ctx: Ctx & Pick<AppContext, 'sql'>, token:
   const intro = await getIntroduction(ctx.sql, introductionId!);
   const side = intro ? sideOf(intro, personId) : null;
   if (!intro || !side) return { state: 'invalid', error: 'unknown' };
-  const me = await getParty(ctx.sql, personId);
+  const [me, other] = await Promise.all([getParty(ctx.sql, personId), getParty(ctx.sql, personOn(intro, otherSide(side)))]);
   if (!me || me.status === 'erased') return { state: 'invalid', error: 'unknown' };
-  const other = await getParty(ctx.sql, personOn(intro, otherSide(side)));
   return { state: 'ready', answer, view: viewOf(ctx, intro, side, other) };
 }
 
@@ -97,7 +96,26 @@ export async function answerFromLink(ctx: AppContext, token: unknown): Promise<A
   if (!verified.ok) return { state: 'invalid', error: verified.error };
   const { p: personId, i: introductionId, a: answer } = verified.payload;
   if (!Number.isSafeInteger(introductionId) || !isAnswer(answer)) return { state: 'invalid', error: 'tampered' };
-  return recordAnswer(ctx, { introductionId: introductionId!, personId, answer, source: 'link' });
+  return (await alreadySettled(ctx, introductionId!, personId, answer)) ?? recordAnswer(ctx, { introductionId: introductionId!, personId, answer, source: 'link' });
+}
+
+/**
+ * A repeated POST (a second click, a page reloaded, a scanner replaying the form) finds its
+ * answer already recorded, or the introduction met or closed: that is known from plain reads,
+ * without the transaction that would lock the introduction and wait for a commit. Whatever
+ * else is in doubt (a first answer, a change of mind, an erased person) goes to recordAnswer.
+ */
+async function alreadySettled(ctx: AppContext, introductionId: number, personId: number, answer: AnswerValue): Promise<AnswerResult | null> {
+  const intro = await getIntroduction(ctx.sql, introductionId);
+  const side = intro ? sideOf(intro, personId) : null;
+  if (!intro || !side) return null;
+  if (intro.status !== 'accepted' && isAnswerable(intro, ctx.config) && answerOf(intro, side) !== answer) return null;
+  const [me, other] = await Promise.all([getParty(ctx.sql, personId), getParty(ctx.sql, personOn(intro, otherSide(side)))]);
+  if (!me || me.status === 'erased') return null;
+  const view = viewOf(ctx, intro, side, other);
+  if (view.situation === 'met') return { state: 'met', view };
+  if (view.situation === 'closed') return { state: 'closed', view };
+  return { state: 'unchanged', answer, view };
 }
 
 /** Records an answer in its own transaction, then hands the emails it wrote to the send queue. */
