@@ -106,34 +106,9 @@ export async function registerFromForm(ctx: AppContext, input: RegistrationInput
     });
     return { personId: person.id, outcome, outboundId: mail.id };
   });
-  await enqueueOrLeaveToSweep(ctx, result.outboundId);
+  // With Redis down the registration still succeeded: the email waits in the outbox for the sweep.
+  if (!(await enqueueSend(ctx, result.outboundId))) ctx.log.warn({ outboundId: result.outboundId }, 'send job not queued: left to sweep-outbox');
   return { personId: result.personId, outcome: result.outcome };
-}
-
-/** How long a web request waits for Redis to queue an email already committed to the outbox. */
-const ENQUEUE_DEADLINE_MS = 2_000;
-
-/**
- * Queues the send job of an email the caller has just committed. With Redis down the email is
- * still in the outbox, and sweep-outbox queues it within two minutes of Redis coming back: the
- * registration succeeded, so the person is told so at once instead of waiting on Redis (its
- * client retries for up to 20 s) and then seeing an error page for something that worked.
- */
-async function enqueueOrLeaveToSweep(ctx: AppContext, outboundId: number): Promise<void> {
-  const queued = enqueueSend(ctx, outboundId);
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`Redis did not answer within ${ENQUEUE_DEADLINE_MS} ms`)), ENQUEUE_DEADLINE_MS);
-  });
-  try {
-    await Promise.race([queued, deadline]);
-  } catch (err) {
-    // The late attempt may still succeed or fail on its own; either way the sweep has it covered.
-    queued.catch(() => {});
-    ctx.log.warn({ outboundId, err: (err as Error).message }, 'send job not queued: left to sweep-outbox');
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 export function confirmationUrl(ctx: Pick<AppContext, 'config'>, personId: number, nonce: string): string {

@@ -7,6 +7,7 @@ import type { AppContext } from '../context.js';
 import type { Db } from '../db/client.js';
 import { findNetworkBySlug } from '../db/people.js';
 import { JOBS } from '../queue/names.js';
+import { doneWithin } from '../queue/deadline.js';
 
 export type InboundChannel = 'imap' | 'webhook' | 'smtp' | 'cli' | 'test';
 
@@ -87,8 +88,9 @@ export const INBOUND_JOB_OPTIONS = {
   removeOnFail: { age: 30 * 24 * 3600 },
 } as const;
 
-export async function enqueueInbound(ctx: Pick<AppContext, 'queues'>, inboundId: number): Promise<void> {
-  await ctx.queues.inbound.add(JOBS.processInbound, { inboundId }, { jobId: inboundJobId(inboundId), ...INBOUND_JOB_OPTIONS });
+/** False when Redis did not take the job within a short wait: sweep-inbound queues the stored message later. */
+export async function enqueueInbound(ctx: Pick<AppContext, 'queues'>, inboundId: number): Promise<boolean> {
+  return doneWithin(ctx.queues.inbound.add(JOBS.processInbound, { inboundId }, { jobId: inboundJobId(inboundId), ...INBOUND_JOB_OPTIONS }));
 }
 
 // ---------------------------------------------------------------------------------------------

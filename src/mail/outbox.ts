@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import type { AppContext } from '../context.js';
 import type { Db } from '../db/client.js';
 import { insertOutbound, type NewOutbound } from '../db/outbound.js';
+import { doneWithin } from '../queue/deadline.js';
 import { JOBS } from '../queue/names.js';
 import { listUnsubscribeHeaders } from './links.js';
 import type { RenderedEmail, TemplateVars } from './templates.js';
@@ -95,14 +96,18 @@ function sendJobOptions(outboundId: number) {
   };
 }
 
-export async function enqueueSend(ctx: Pick<AppContext, 'queues'>, outboundId: number): Promise<void> {
-  await ctx.queues.mail.add(JOBS.sendEmail, { outboundId }, sendJobOptions(outboundId));
+/**
+ * Queues the send job of an email already committed to the outbox. False when Redis did not take
+ * it within a short wait: the email stays in the outbox and sweep-outbox queues it later.
+ */
+export async function enqueueSend(ctx: Pick<AppContext, 'queues'>, outboundId: number): Promise<boolean> {
+  return doneWithin(ctx.queues.mail.add(JOBS.sendEmail, { outboundId }, sendJobOptions(outboundId)));
 }
 
 /** Several at once: one round trip to Redis (the intake queues a batch's answers together). */
-export async function enqueueSends(ctx: Pick<AppContext, 'queues'>, outboundIds: number[]): Promise<void> {
-  if (outboundIds.length === 0) return;
-  await ctx.queues.mail.addBulk(outboundIds.map((outboundId) => ({ name: JOBS.sendEmail, data: { outboundId }, opts: sendJobOptions(outboundId) })));
+export async function enqueueSends(ctx: Pick<AppContext, 'queues'>, outboundIds: number[]): Promise<boolean> {
+  if (outboundIds.length === 0) return true;
+  return doneWithin(ctx.queues.mail.addBulk(outboundIds.map((outboundId) => ({ name: JOBS.sendEmail, data: { outboundId }, opts: sendJobOptions(outboundId) }))));
 }
 
 /** Write then enqueue, for callers outside a transaction. */
