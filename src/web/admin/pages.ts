@@ -15,6 +15,7 @@ import type {
 import { isRole, ROLE_LABELS } from '../../vocabulary.js';
 import { html, type SafeHtml } from '../html.js';
 import { franceMap, FUNNEL_SERIES, funnelChart, type MapPoint } from './charts.js';
+import { outcomeInFrench } from './outcomes.js';
 
 const fr = new Intl.NumberFormat('fr-FR');
 const when = (d: Date | null | undefined) =>
@@ -235,7 +236,7 @@ ${done === 'traite' ? html`<p class="notice" role="status">C’est noté : le me
 <p class="hint">Questions, réponses qui ne disent ni oui ni non, messages illisibles ou trop gros : aucune règle n’a pu agir. Répondez depuis votre messagerie, puis marquez-les comme traités.</p>
 ${inbound.length === 0 ? html`<p class="notice">Rien à lire.</p>` : html`
 <table><thead><tr><th>Reçu le</th><th>De</th><th>Type</th><th>Ce qui a été fait</th><th></th></tr></thead><tbody>
-${inbound.map((m) => html`<tr><td>${when(m.received_at)}</td><td>${m.from_address ?? '—'}${m.person_id ? html`<br><a href="/admin/personnes/${m.person_id}">fiche n° ${m.person_id}</a>` : ''}</td><td>${m.kind ? KIND_LABELS[m.kind] ?? m.kind : m.status === 'failed' ? 'illisible' : '—'}</td><td>${m.outcome ?? m.error ?? m.reason ?? '—'}</td><td><div class="actions"><a href="/admin/messages/${m.id}">Lire</a><form method="post" action="/admin/messages/entrant/${m.id}/traite">${csrfField(csrf)}<button type="submit" class="secondary">Traité</button></form></div></td></tr>`)}
+${inbound.map((m) => html`<tr><td>${when(m.received_at)}</td><td>${m.from_address ?? '—'}${m.person_id ? html`<br><a href="/admin/personnes/${m.person_id}">fiche n° ${m.person_id}</a>` : ''}</td><td>${m.kind ? KIND_LABELS[m.kind] ?? m.kind : m.status === 'failed' ? 'illisible' : '—'}</td><td>${m.outcome ? outcomeInFrench(m.outcome) : m.error ?? m.reason ?? '—'}</td><td><div class="actions"><a href="/admin/messages/${m.id}">Lire</a><form method="post" action="/admin/messages/entrant/${m.id}/traite">${csrfField(csrf)}<button type="submit" class="secondary">Traité</button></form></div></td></tr>`)}
 </tbody></table>`}
 <h2>Envois en échec (${outbound.length})</h2>
 <p class="hint">Le serveur d’envoi a refusé ces messages, ou n’a pas répondu. Les échecs passagers sont réessayés automatiquement ; une adresse refusée définitivement ne reçoit plus rien.</p>
@@ -253,7 +254,7 @@ export function messageBody(m: { id: number; from_address: string | null; receiv
 <tr><th>De</th><td>${m.from_address ?? '—'}</td></tr>
 <tr><th>Reçu le</th><td>${when(m.received_at)}</td></tr>
 <tr><th>Type</th><td>${m.kind ? KIND_LABELS[m.kind] ?? m.kind : '—'}</td></tr>
-<tr><th>Ce qui a été fait</th><td>${m.outcome ?? '—'}</td></tr>
+<tr><th>Ce qui a été fait</th><td>${m.outcome ? outcomeInFrench(m.outcome) : '—'}</td></tr>
 </table>
 <pre>${m.text || '(message vide ou illisible)'}</pre>`;
 }
