@@ -240,7 +240,8 @@ describe('forms filled with anything', () => {
       { numRuns: 120 },
     );
     // GET / with any network slug.
-    await fc.assert(fc.asyncProperty(fuzzValue, async (v) => expectSane(await send('GET', `/?reseau=${enc(v)}`), [200], 'GET /?reseau')), { numRuns: 30 });
+    // 431: a URL longer than Node's 16 kB header limit is refused by Node itself, empty body.
+    await fc.assert(fc.asyncProperty(fuzzValue, async (v) => expectSane(await send('GET', `/?reseau=${enc(v)}`), [200, 431], 'GET /?reseau')), { numRuns: 30 });
   });
 
   it('the profile page behind its link: 200, 422 or 429 whatever is posted', async () => {
@@ -298,8 +299,10 @@ describe('forms filled with anything', () => {
         if (how === 'query') path += `?key=${enc(given)}`;
         if (how === 'query-twice') path += `?key=${enc(secret)}&key=${enc(given)}`;
         const r = await send('POST', path, { body: 'From: a@b.c\r\n\r\nhello', headers });
-        expectSane(r, [401], `webhook ${how}`);
-        expect(JSON.parse(r.body)).toEqual({ error: 'bad or missing secret' });
+        // 431: a secret long enough to push the headers or URL past Node's 16 kB limit is
+        // refused by Node itself, before any of our code; nothing is stored either way.
+        expectSane(r, [401, 431], `webhook ${how}`);
+        if (r.status === 401) expect(JSON.parse(r.body)).toEqual({ error: 'bad or missing secret' });
       }),
       { numRuns: 40 },
     );
