@@ -1,31 +1,28 @@
 // The operator's console and the outbox in a real browser (Debian's Chromium driven by
 // playwright-core), over the demo's fictional people and a real round. Saves one screenshot of
 // each page under test-results/screenshots/ for a human to look at.
-import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadDemoData } from '../../src/cli/demo.js';
 import { runWeeklyRound } from '../../src/round/run.js';
 import { sendReferentDigest } from '../../src/territory/digest-run.js';
+import { launchChromium, type Browser } from '../helpers/browser.js';
 import { startTestService, waitFor } from '../helpers/context.js';
 
 const SCREENSHOTS = fileURLToPath(new URL('../../test-results/screenshots/', import.meta.url));
 const PASSWORD = 'mot de passe de la console';
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 type Service = Awaited<ReturnType<typeof startTestService>>;
 let service: Service;
-let browser: BrowserContext;
+let browser: Browser;
 let page: Page;
-let profileDir: string;
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(`No Chromium at ${CHROMIUM}: install Debian's package (apt-get install chromium; .ci/run does) or set CHROMIUM_PATH.`);
-  }
+  browser = await launchChromium();
+  page = browser.page;
   mkdirSync(SCREENSHOTS, { recursive: true });
   service = await startTestService({ ADMIN_PASSWORD: PASSWORD });
   const loaded = await loadDemoData(service.ctx);
@@ -36,25 +33,10 @@ beforeAll(async () => {
     const [r] = await service.ctx.sql`select count(*)::int as n from outbound_messages where template = 'proposal' and status = 'held'`;
     return (r!.n as number) > 0 && (r!.n as number) === 2 * (round.status === 'done' ? round.report.introductions : 0);
   }, 30_000, 'proposals in the outbox');
-
-  profileDir = mkdtempSync(path.join(tmpdir(), 'maillage-chromium-'));
-  // A fresh, empty profile per run (playwright passes it as --user-data-dir).
-  browser = await chromium.launchPersistentContext(profileDir, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: [
-      '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync',
-    ],
-    viewport: { width: 1280, height: 900 },
-    locale: 'fr-FR',
-  });
-  page = browser.pages()[0] ?? (await browser.newPage());
 }, 120_000);
 
 afterAll(async () => {
   await browser?.close();
-  if (profileDir) rmSync(profileDir, { recursive: true, force: true });
   await service?.dispose();
 });
 

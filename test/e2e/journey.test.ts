@@ -7,19 +7,18 @@
 // confirms on the page it opens, and both receive the one email that introduces them. Until that
 // email, nothing either of them receives or sees shows the other's address.
 // One screenshot per step under test-results/screenshots/journey-NN-*.png.
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runWeeklyRound } from '../../src/round/run.js';
+import { launchChromium, type Browser } from '../helpers/browser.js';
 import { startTestService, waitFor } from '../helpers/context.js';
 import { startDovecot, type Dovecot } from '../helpers/dovecot.js';
 import { email, INTAKE_ENV, OUR_DOMAIN, QUOTED_BULLETIN } from '../integration/intake-messages.js';
 
 const SCREENSHOTS = fileURLToPath(new URL('../../test-results/screenshots/', import.meta.url));
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const BULLETIN_ID = `<lettre-48@${OUR_DOMAIN}>`;
 
 /** Camille carries the project; her reply reaches maillage through the webhook. */
@@ -31,9 +30,8 @@ type Who = typeof CAMILLE;
 type Service = Awaited<ReturnType<typeof startTestService>>;
 let service: Service;
 let dovecot: Dovecot;
-let browser: BrowserContext;
+let browser: Browser;
 let page: Page;
-let profileDir: string;
 let step = 0;
 
 /** Camille's reply as her webmail sends it: text and HTML alternatives, the bulletin quoted. */
@@ -143,7 +141,7 @@ async function openEmail(to: string, subject: string): Promise<void> {
 /** Clicks a button of the email shown in the outbox: it opens in a new tab, as from a mail client. */
 async function clickInEmail(name: string): Promise<Page> {
   const button = page.frameLocator('iframe[title="Contenu du message"]').getByRole('link', { name, exact: true });
-  const [tab] = await Promise.all([browser.waitForEvent('page'), button.click()]);
+  const [tab] = await Promise.all([browser.context.waitForEvent('page'), button.click()]);
   await tab.waitForLoadState();
   return tab;
 }
@@ -202,32 +200,18 @@ async function accept(who: Who, other: Who): Promise<Page> {
 }
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(`No Chromium at ${CHROMIUM}: install Debian's package (apt-get install chromium; .ci/run does) or set CHROMIUM_PATH.`);
-  }
+  browser = await launchChromium();
+  page = browser.page;
   mkdirSync(SCREENSHOTS, { recursive: true });
   for (const old of readdirSync(SCREENSHOTS).filter((f) => f.startsWith('journey-'))) rmSync(path.join(SCREENSHOTS, old));
   dovecot = await startDovecot();
   // No SMTP_URL: every email is held in the outbox. The service polls the mailbox on its own.
   service = await startTestService({ ...INTAKE_ENV, IMAP_URL: dovecot.url, IMAP_POLL_SECONDS: '5' });
 
-  profileDir = mkdtempSync(path.join(tmpdir(), 'maillage-chromium-'));
-  browser = await chromium.launchPersistentContext(profileDir, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: [
-      '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync',
-    ],
-    viewport: { width: 1280, height: 900 },
-    locale: 'fr-FR',
-  });
-  page = browser.pages()[0] ?? (await browser.newPage());
 }, 120_000);
 
 afterAll(async () => {
   await browser?.close();
-  if (profileDir) rmSync(profileDir, { recursive: true, force: true });
   await service?.dispose();
   await dovecot?.stop();
 });

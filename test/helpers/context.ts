@@ -71,3 +71,16 @@ export async function waitFor<T>(check: () => Promise<T | undefined | false> | T
     await new Promise((r) => setTimeout(r, 50));
   }
 }
+
+/** Nothing left to do: no job waiting, running or delayed, no email waiting to be sent. */
+export async function settled(ctx: AppContext, ms = 30_000): Promise<void> {
+  await waitFor(async () => {
+    for (const q of Object.values(ctx.queues)) {
+      const counts = await q.getJobCounts('waiting', 'active', 'delayed', 'prioritized', 'waiting-children');
+      if (Object.values(counts).some((n) => n > 0)) return false;
+    }
+    const [r] = await ctx.sql`select count(*)::int as n from outbound_messages where status in ('queued', 'sending')`;
+    return r!.n === 0;
+  }, ms, 'queues idle');
+}
+

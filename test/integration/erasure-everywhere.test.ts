@@ -11,7 +11,7 @@ import { recordAnswer } from '../../src/introductions/answers.js';
 import { eraseUrl } from '../../src/mail/links.js';
 import { replyAddress } from '../../src/mail/reply-tag.js';
 import { runWeeklyRound } from '../../src/round/run.js';
-import { startTestService, waitFor } from '../helpers/context.js';
+import { settled, startTestService, waitFor } from '../helpers/context.js';
 import { dumpRedis, findInDatabase } from '../helpers/database-scan.js';
 import { Browser, hiddenField, linksIn } from '../helpers/http.js';
 import { startSmtpSink, type SmtpSink } from '../helpers/smtp-sink.js';
@@ -34,18 +34,6 @@ async function post(raw: Buffer): Promise<number> {
 
 async function processed(id: number) {
   return waitFor(async () => (await service.ctx.sql`select * from inbound_messages where id = ${id} and status <> 'stored'`)[0], 20_000, `inbound ${id}`);
-}
-
-/** Everything sent and every job done: nothing still on its way that could hold an address. */
-async function settled(): Promise<void> {
-  await waitFor(async () => {
-    for (const q of Object.values(service.ctx.queues)) {
-      const counts = await q.getJobCounts('waiting', 'active', 'delayed', 'prioritized', 'waiting-children');
-      if (Object.values(counts).some((n) => n > 0)) return false;
-    }
-    const [r] = await service.ctx.sql`select count(*)::int as n from outbound_messages where status in ('queued', 'sending')`;
-    return r!.n === 0;
-  }, 30_000, 'queues idle');
 }
 
 async function personId(address: string): Promise<number> {
@@ -83,7 +71,7 @@ beforeAll(async () => {
   const round = await runWeeklyRound(service.ctx, { trigger: 'manual', jobId: null });
   if (round.status !== 'done') throw new Error(`round ${round.status}`);
   expect(round.report.introductions).toBe(2);
-  await settled();
+  await settled(service.ctx);
 }, 120_000);
 
 afterAll(async () => {
@@ -121,7 +109,7 @@ describe('erasure leaves no trace', () => {
     const [oIntro] = await ctx.sql<{ id: number; person_a: number; person_b: number }[]>`select id, person_a, person_b from introductions where ${oId} in (person_a, person_b)`;
     await recordAnswer(ctx, { introductionId: oIntro!.id, personId: oIntro!.person_a === oId ? oIntro!.person_b : oIntro!.person_a, answer: 'accepted', source: 'link' });
     expect((await ctx.sql`select count(*)::int as n from outbound_messages where template = 'meeting'`)[0]!.n).toBe(2);
-    await settled();
+    await settled(service.ctx);
 
     // Zéphyrine writes SUPPRIMER; our answer carries the erase link, which she follows.
     const command = await post(email({ from: `${ZEPHYRINE.first} ${ZEPHYRINE.last} <${ZEPHYRINE.address}>`, auth: 'pass', to: `inscription@${OUR_DOMAIN}`, subject: 'SUPPRIMER', body: 'SUPPRIMER' }));
@@ -144,7 +132,7 @@ describe('erasure leaves no trace', () => {
     expect(await click(eraseUrl(ctx.config, cId))).toBe(200);
 
     // The confirmations were delivered (then forgotten by the outbox).
-    await settled();
+    await settled(service.ctx);
     for (const p of [ZEPHYRINE, ONDINE, CAPUCINE]) expect((await sink.to(p.address)).some((m) => /effac/i.test(m.subject ?? ''))).toBe(true);
     const statuses = await ctx.sql`select status from people where id in (${zId}, ${oId}, ${cId})`;
     expect(statuses.map((r) => r.status)).toEqual(['erased', 'erased', 'erased']);

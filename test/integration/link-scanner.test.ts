@@ -14,7 +14,7 @@ import { enqueueSend } from '../../src/mail/outbox.js';
 import { runWeeklyRound } from '../../src/round/run.js';
 import { addReferent } from '../../src/territory/referents.js';
 import { sendReferentDigest } from '../../src/territory/digest-run.js';
-import { startTestService, waitFor } from '../helpers/context.js';
+import { settled, startTestService, waitFor } from '../helpers/context.js';
 import { snapshotTables } from '../helpers/database-scan.js';
 import { Browser, linksIn } from '../helpers/http.js';
 import { email, INTAKE_ENV } from './intake-messages.js';
@@ -22,18 +22,6 @@ import { email, INTAKE_ENV } from './intake-messages.js';
 type Service = Awaited<ReturnType<typeof startTestService>>;
 let service: Service;
 const DAY = 86_400_000;
-
-/** Nothing left to do: no job waiting, running or delayed, no email waiting to be sent. */
-async function settled(): Promise<void> {
-  await waitFor(async () => {
-    for (const q of Object.values(service.ctx.queues)) {
-      const counts = await q.getJobCounts('waiting', 'active', 'delayed', 'prioritized', 'waiting-children');
-      if (Object.values(counts).some((n) => n > 0)) return false;
-    }
-    const [r] = await service.ctx.sql`select count(*)::int as n from outbound_messages where status in ('queued', 'sending')`;
-    return r!.n === 0;
-  }, 30_000, 'queues idle');
-}
 
 /** Every job ever added, per queue and state: a GET that queued anything would show here. */
 async function jobCounts(): Promise<Record<string, Record<string, number>>> {
@@ -92,7 +80,7 @@ beforeAll(async () => {
   for (const id of paused.outboundIds) await enqueueSend(ctx, id);
   await sendReferentDigest(ctx, loaded.referentId);
   await addReferent(ctx, { email: 'referente.ardeche@exemple.fr', name: 'Odile', departements: '07' });
-  await settled();
+  await settled(service.ctx);
 }, 120_000);
 
 afterAll(async () => {
@@ -133,7 +121,7 @@ describe('a link scanner fetching every link of every email', () => {
       }
     }
     expect(failures).toEqual([]);
-    await settled();
+    await settled(service.ctx);
     expect(await jobCounts()).toEqual(jobsBefore);
     const after = await snapshotTables(ctx.sql);
     for (const table of Object.keys(before)) expect(after[table], `table ${table}`).toEqual(before[table]);
