@@ -12,7 +12,7 @@
 import type { Job } from 'bullmq';
 import type { AppContext } from '../src/context.js';
 import { processInboundBatch, type ProcessOutcome } from '../src/ingest/apply.js';
-import { createBatcher, type Batcher } from '../src/queue/group-commit.js';
+import { createBatcher, onePerPool } from '../src/queue/group-commit.js';
 import { JOBS, QUEUES } from '../src/queue/names.js';
 import type { JobDefinition } from '../src/queue/registry.js';
 
@@ -25,17 +25,8 @@ const MAX_BATCH = 32;
 /** Batches in flight: one is read (pure CPU) while the other waits on PostgreSQL. */
 const BATCHES_IN_FLIGHT = 2;
 
-// One batcher per process (keyed by its database pool: each job gets its own copy of ctx; the
-// batch logs through the first job's logger, with the message ids).
-const batchers = new WeakMap<AppContext['sql'], Batcher<ProcessOutcome>>();
-function batcherFor(ctx: AppContext): Batcher<ProcessOutcome> {
-  let batcher = batchers.get(ctx.sql);
-  if (!batcher) {
-    batcher = createBatcher((ids) => processInboundBatch(ctx, ids), { maxBatch: MAX_BATCH, maxInFlight: BATCHES_IN_FLIGHT });
-    batchers.set(ctx.sql, batcher);
-  }
-  return batcher;
-}
+// One batcher per process (per database pool); a batch logs through its first job's logger, with the message ids.
+const batcherFor = onePerPool((ctx) => createBatcher((ids) => processInboundBatch(ctx, ids), { maxBatch: MAX_BATCH, maxInFlight: BATCHES_IN_FLIGHT }));
 
 async function process(job: Job<ProcessInboundData>, ctx: AppContext): Promise<ProcessOutcome['state']> {
   const { inboundId } = job.data;

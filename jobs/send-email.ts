@@ -6,7 +6,7 @@ import type { AppContext } from '../src/context.js';
 import { markBounced } from '../src/control.js';
 import { markOutbound, type OutboundRow } from '../src/db/outbound.js';
 import { ERASURE_TEMPLATE } from '../src/introductions/templates.js';
-import { grouped } from '../src/queue/group-commit.js';
+import { grouped, onePerPool } from '../src/queue/group-commit.js';
 import { buildRawMessage } from '../src/mail/mime.js';
 import { JOBS, QUEUES } from '../src/queue/names.js';
 import type { JobDefinition } from '../src/queue/registry.js';
@@ -99,25 +99,15 @@ interface Groups {
 
 /**
  * The claims and "sent" marks of the send jobs running at the same time, one statement each per
- * group (src/queue/group-commit.ts): one commit for many messages. One pair per PostgreSQL client:
- * the job context is a fresh object per job, its `sql` is not.
+ * group (src/queue/group-commit.ts): one commit for many messages, one pair per database pool.
  */
-const groups = new WeakMap<object, Groups>();
-
-function groupsOf(ctx: AppContext): Groups {
-  let g = groups.get(ctx.sql);
-  if (!g) {
-    g = {
-      claim: grouped((ids: number[]) => claimWithSuppressed(ctx, ids)),
-      markSent: grouped(async (ids: number[]) => {
-        await ctx.sql`update outbound_messages set status = 'sent', last_error = null, sent_at = now() where id = any(${ids}::bigint[])`;
-        return ids.map(() => undefined);
-      }),
-    };
-    groups.set(ctx.sql, g);
-  }
-  return g;
-}
+const groupsOf = onePerPool((ctx): Groups => ({
+  claim: grouped((ids: number[]) => claimWithSuppressed(ctx, ids)),
+  markSent: grouped(async (ids: number[]) => {
+    await ctx.sql`update outbound_messages set status = 'sent', last_error = null, sent_at = now() where id = any(${ids}::bigint[])`;
+    return ids.map(() => undefined);
+  }),
+}));
 
 /**
  * Claims the messages (queued/sending/failed → sending) and, in the same round trip, lists the

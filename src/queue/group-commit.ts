@@ -9,6 +9,8 @@
 // batch runs, the ids that arrive meanwhile make up the next one. Quiet: batches of one, no
 // added latency. Busy: batches grow up to maxBatch.
 
+import type { AppContext } from '../context.js';
+
 export type BatchOutcome<R> = { ok: true; outcome: R } | { ok: false; error: Error };
 
 export interface Batcher<R> {
@@ -88,3 +90,20 @@ export function grouped<R>(run: (ids: number[]) => Promise<R[]>, maxBatch = 200)
   const batcher = createBatcher<R>(async (ids) => (await run(ids)).map((outcome) => ({ ok: true as const, outcome })), { maxBatch });
   return (id) => batcher.submit(id);
 }
+
+/**
+ * One value per database pool, made on first use. A job gets its own copy of the context but
+ * shares its `sql`: a batcher kept per pool gathers the ids of every job the worker runs.
+ */
+export function onePerPool<T>(make: (ctx: AppContext) => T): (ctx: AppContext) => T {
+  const made = new WeakMap<AppContext['sql'], T>();
+  return (ctx) => {
+    let value = made.get(ctx.sql);
+    if (value === undefined) {
+      value = make(ctx);
+      made.set(ctx.sql, value);
+    }
+    return value;
+  };
+}
+
