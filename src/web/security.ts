@@ -3,6 +3,7 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Request, Response } from 'express';
 import type { Redis } from 'ioredis';
+import { doneWithin } from '../queue/deadline.js';
 
 export function readCookies(req: Request): Record<string, string> {
   const header = req.headers.cookie;
@@ -55,22 +56,10 @@ const RATE_LIMIT_DEADLINE_MS = 1_000;
  * client holds a command for up to 20 s before giving up.
  */
 export async function withinRateLimit(redis: Redis, key: string, limit: number, windowSeconds: number): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  const counted = redis.multi().incr(key).expire(key, windowSeconds, 'NX').exec();
-  const deadline = new Promise<null>((resolve) => {
-    timer = setTimeout(() => resolve(null), RATE_LIMIT_DEADLINE_MS);
+  let count = 0;
+  const counted = redis.multi().incr(key).expire(key, windowSeconds, 'NX').exec().then((results) => {
+    count = Number(results?.[0]?.[1] ?? 0);
   });
-  try {
-    const results = await Promise.race([counted, deadline]);
-    if (results === null) {
-      counted.catch(() => {});
-      return true;
-    }
-    const count = Number(results[0]?.[1] ?? 0);
-    return count <= limit;
-  } catch {
-    return true;
-  } finally {
-    clearTimeout(timer);
-  }
+  if (!(await doneWithin(counted, RATE_LIMIT_DEADLINE_MS))) return true;
+  return count <= limit;
 }
