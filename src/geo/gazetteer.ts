@@ -1,6 +1,6 @@
 import { PLACEMENT_BY_CODE, type CompactTable, type Placement } from './build.js';
 import { loadCompactTable, type CacheMode } from './cache.js';
-import { scanText } from './scan.js';
+import { scanText, type ScanResult } from './scan.js';
 import { REGION_NAMES } from './lexicon.js';
 import { normalizeName, withoutArticle } from './normalize.js';
 import type { Commune, DepartementMention, GeoResult, PlaceMention } from './types.js';
@@ -187,6 +187,11 @@ export class Gazetteer {
       out.push(e.commune);
     }
     return out.sort(byPopulation);
+  }
+
+  /** findPlacesInText and every findDepartement candidate (best first) from one reading of the text. */
+  scan(text: string): ScanResult {
+    return scanText(this, text);
   }
 
   /** Every plausible commune mention, best first. */

@@ -122,8 +122,7 @@ class Scan {
     private readonly text: string,
   ) {
     this.tokens = tokenize(text);
-    const letters = text.match(/\p{L}/gu)?.length ?? 0;
-    const upper = text.match(/\p{Lu}/gu)?.length ?? 0;
+    const { letters, upper } = countLetters(text);
     // A message typed in capitals says nothing through capitalisation.
     this.allCaps = letters >= 12 && upper / letters > 0.7;
     this.contentStart = this.tokens[0]?.start ?? 0;
@@ -139,11 +138,14 @@ class Scan {
     for (const p of this.postcodes) for (const c of p.communes) this.depsInText.add(c.departement);
 
     const places: PlaceMention[] = [];
-    const byStart = new Map(this.spans.map((span) => [span.start, span]));
-    const byEnd = new Map(this.spans.map((span) => [span.end - 1, span]));
-    const named = new Map<string, Commune>();
-    for (const span of this.spans) for (const e of span.entries) named.set(e.commune.code, e.commune);
-    for (const p of this.postcodes) places.push(this.postcodeMention(p, byStart, byEnd, named));
+    // Most texts have no postcode: the lookups postcodes need are only built for those that do.
+    if (this.postcodes.length > 0) {
+      const byStart = new Map(this.spans.map((span) => [span.start, span]));
+      const byEnd = new Map(this.spans.map((span) => [span.end - 1, span]));
+      const named = new Map<string, Commune>();
+      for (const span of this.spans) for (const e of span.entries) named.set(e.commune.code, e.commune);
+      for (const p of this.postcodes) places.push(this.postcodeMention(p, byStart, byEnd, named));
+    }
     for (const span of this.spans) {
       if (span.consumed) continue;
       const m = this.nameMention(span);
@@ -244,7 +246,8 @@ class Scan {
       if (!info) return;
       found.push({ code: info.code, name: info.name, index, length, via, confidence, lat: info.lat, lon: info.lon, tokenStart, tokenEnd, lead });
     };
-    for (const m of this.text.matchAll(CODE_IN_PARENS)) add(m[1]!.toUpperCase(), m.index, m[0].length, 'code', 0.95);
+    // Only a text with a "(" can have "(26)": most have none, and matchAll copies its regex.
+    if (this.text.includes('(')) for (const m of this.text.matchAll(CODE_IN_PARENS)) add(m[1]!.toUpperCase(), m.index, m[0].length, 'code', 0.95);
     for (const m of this.text.matchAll(LABELLED_CODE)) add(m[1]!.toUpperCase(), m.index, m[0].length, 'code', 0.9);
 
     for (let i = 0; i < this.tokens.length; ) {
@@ -343,6 +346,8 @@ class Scan {
 
   private findPostcodes(): Postcode[] {
     const out: Postcode[] = [];
+    // A postcode is five ASCII digits in a row: most texts have none, and matchAll copies its regex.
+    if (!/\d{5}/.test(this.text)) return out;
     for (const m of this.text.matchAll(POSTCODE)) {
       const communes = this.gaz.byPostcode(m[1]!);
       if (communes.length === 0) continue;
@@ -571,6 +576,43 @@ class Scan {
     if (!m || !(n >= 1 && n <= city.max)) return null;
     return { postcode: city.postcode(n), end: after + m[0].length };
   }
+}
+
+const LETTER_AT = /\p{L}/uy;
+const UPPER_AT = /\p{Lu}/uy;
+
+/**
+ * Letters and capital letters in a text, as text.match(/\p{L}/gu)?.length would count them
+ * (code points), without building an array of every letter. ASCII is classified by hand;
+ * anything else by the same Unicode properties, read in place.
+ */
+function countLetters(text: string): { letters: number; upper: number } {
+  let letters = 0;
+  let upper = 0;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code < 0x80) {
+      if (code >= 0x61 && code <= 0x7a) letters++;
+      else if (code >= 0x41 && code <= 0x5a) {
+        letters++;
+        upper++;
+      }
+      continue;
+    }
+    LETTER_AT.lastIndex = i;
+    if (LETTER_AT.test(text)) {
+      letters++;
+      UPPER_AT.lastIndex = i;
+      if (UPPER_AT.test(text)) upper++;
+    }
+    // A letter outside the BMP is two code units, counted once, as the /u regex does. A lone
+    // surrogate is no letter, and an unpaired low one is stepped over one unit at a time.
+    if (code >= 0xd800 && code <= 0xdbff && i + 1 < text.length) {
+      const next = text.charCodeAt(i + 1);
+      if (next >= 0xdc00 && next <= 0xdfff) i++;
+    }
+  }
+  return { letters, upper };
 }
 
 function populationBonus(population: number): number {

@@ -6,7 +6,7 @@
 import type { ParsedMessage } from './parse.js';
 import { trimReply, type TrimResult } from './trim.js';
 import { foldText, detectCategories, scoreRoles, PROJECT_WORDS_RE } from './lexicon.js';
-import { ownWords } from './extract.js';
+import { ownWordsFolded } from './extract.js';
 
 export type MessageKind = 'registration' | 'auto_reply' | 'bounce' | 'command' | 'intro_reply' | 'loop' | 'other';
 export type Command = 'stop' | 'pause' | 'erase';
@@ -58,8 +58,8 @@ export function classifyMessage(msg: ParsedMessage, ctx: ClassifyContext, trimme
   if (bounce) return bounce;
 
   const trim = trimmed ?? trimReply(msg.text);
-  const words = ownWords(trim.body);
-  const folded = foldText(words);
+  // extractProfile reads the same own words next: ownWordsFolded keeps them for it.
+  const { folded } = ownWordsFolded(trim.body);
 
   // 3. Auto-replies: headers first (RFC 3834 and the vendors' own), then subject, then body.
   const auto = autoReplyReason(msg, folded);
@@ -231,6 +231,9 @@ const FILLER_RE =
   /\b(?:merci|svp|s'il vous plait|s'il te plait|cordialement|bonjour|bonsoir|bonne journee|belle journee|je|j'|vous|me|moi|m'|mes|mon|ma|les|des|de|du|la|le|l'|d'|et|a|au|aux|votre|vos|ce|cette|pour|de la|liste|donnees|donnees personnelles|personnelles|informations|compte|profil|inscription|mailing|bulletin|newsletter|mails?|messages?|courriels?|emails?|e-mails?|souhaite|voudrais|veux|veuillez|pouvez|pourriez|demande|merci de|bien|tout|toutes|mon adresse|adresse|contact|svp|plus|ne|pas|un|une|temps|moment|quelques|semaines|mois|recevoir|etre|faire)\b/g;
 
 function commandOf(folded: string, subject: string): { command: Command; reason: string } | null {
+  // Both ways below need at most 25 words of text; most messages are longer, so count first
+  // (and stop counting at 26) before rewriting the whole text.
+  if (wordCountUpTo(folded, 26) > 25) return null;
   const text = folded.replace(/[^\p{L}\p{N}' -]+/gu, ' ').replace(/\s+/g, ' ').trim();
   const words = text ? text.split(' ').length : 0;
   const pick = (t: string): Command | null => (ERASE_RE.test(t) ? 'erase' : STOP_RE.test(t) ? 'stop' : PAUSE_RE.test(t) ? 'pause' : null);
@@ -255,6 +258,17 @@ function commandOf(folded: string, subject: string): { command: Command; reason:
     return { command: subjectCommand, reason: `subject is the command "${subjectText}"` };
   }
   return null;
+}
+
+/** A word as commandOf counts them: a run of what its rewriting keeps, spaces aside. */
+const COMMAND_WORD_RE = /[\p{L}\p{N}'-]+/gu;
+
+/** The number of words commandOf would count in `folded`, or `limit` when there are at least that many. */
+function wordCountUpTo(folded: string, limit: number): number {
+  let n = 0;
+  COMMAND_WORD_RE.lastIndex = 0;
+  while (n < limit && COMMAND_WORD_RE.test(folded)) n++;
+  return n;
 }
 
 /**

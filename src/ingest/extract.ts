@@ -12,6 +12,11 @@ export interface PlaceFinder {
   findPlacesInText(text: string): PlaceMentionLike[];
   /** The département a text names ("dans le Finistère", "(29)"), if the gazetteer offers it. */
   findDepartement?(text: string): DepartementMentionLike | null;
+  /**
+   * Both at once, from one reading of the text (what the two above return, departements best
+   * first), if the gazetteer offers it: reading a text is most of what extraction costs.
+   */
+  scan?(text: string): { places: PlaceMentionLike[]; departements: DepartementMentionLike[] };
 }
 export interface CommuneLike {
   code: string;
@@ -56,8 +61,7 @@ export const MIN_PLACE_CONFIDENCE = 0.5;
 const MAX_DESCRIPTION_CHARS = 5000;
 
 export function extractProfile(msg: ParsedMessage, trimmed: TrimResult, gazetteer: PlaceFinder | null): ExtractedProfile {
-  const description = ownWords(trimmed.body);
-  const folded = foldText(description);
+  const { words: description, folded } = ownWordsFolded(trimmed.body);
   const place = gazetteer ? findPlace(description, msg.subject, trimmed.signature, gazetteer) : emptyPlace();
   return {
     email: msg.from?.address || null,
@@ -72,6 +76,19 @@ export function extractProfile(msg: ParsedMessage, trimmed: TrimResult, gazettee
 // ---------------------------------------------------------------------------------------------
 // Description
 
+// classifyMessage and then extractProfile read the same reply's own words, folded: remember
+// the last body's so the second caller gets them for free.
+let lastOwnWords: { body: string; words: string; folded: string } | null = null;
+
+/** ownWords(body) and its foldText, computed once for consecutive calls on the same body. */
+export function ownWordsFolded(body: string): { words: string; folded: string } {
+  if (lastOwnWords?.body !== body) {
+    const words = ownWords(body);
+    lastOwnWords = { body, words, folded: foldText(words) };
+  }
+  return { words: lastOwnWords.words, folded: lastOwnWords.folded };
+}
+
 /** The trimmed body without the greeting at the top and sign-off lines at the bottom. */
 export function ownWords(body: string): string {
   const lines = body.split('\n');
@@ -82,11 +99,12 @@ export function ownWords(body: string): string {
   let text = lines.slice(start, end).join('\n');
   // "Bonjour, nous montons…" on one line: drop just the greeting word.
   text = text.replace(/^(?:bonjour|bonsoir|salut|hello|coucou)(?: (?:à (?:tous|toutes|toutes et à tous|vous)|a (?:tous|toutes)|madame|monsieur|l'équipe))?\s*[,!.]\s*/i, '');
-  text = text
-    .replace(/[ \t]+/g, ' ')
-    .replace(/ *\n */g, '\n')
-    .replace(/\n{3,}/g, '\n\n')
-    .trim();
+  // The first two rewrite every space or newline they match, even where nothing changes
+  // (a string copy per message): only run them when there is a tab, a double space, or a
+  // space beside a newline.
+  if (/\t| {2}/.test(text)) text = text.replace(/[ \t]+/g, ' ');
+  if (/ \n|\n /.test(text)) text = text.replace(/ *\n */g, '\n');
+  text = text.replace(/\n{3,}/g, '\n\n').trim();
   // Keep the sentence as they wrote it, but "Bonjour, nous…" leaves "nous…": restore the capital.
   text = text.replace(/^\p{Ll}/u, (c) => c.toUpperCase());
   if (text.length > MAX_DESCRIPTION_CHARS) text = `${text.slice(0, MAX_DESCRIPTION_CHARS).replace(/\s+\S*$/, '')}…`;
@@ -192,16 +210,17 @@ function findPlace(description: string, subject: string, signature: string | nul
   // A reply's subject is the bulletin's own ("Re: Bulletin de mars"): only a fresh one counts.
   const ownSubject = /^\s*(?:re|tr|fwd?|aw|wg)\s*:/i.test(subject) ? '' : subject;
   const sources = [description, ownSubject, signature ?? ''];
-  const departements = departementHints(`${description}\n${ownSubject}`, gazetteer);
+  const read = placeReader(gazetteer);
+  // The département hints come from the description and subject read together. When one of them
+  // is empty (a reply's subject nearly always is) the text is the other one alone, without the
+  // newline that would join them: a newline at the very start or end of a text adds or removes
+  // no département mention (names, codes and the words before them are all read inside the
+  // text), and this way the text's one reading also serves the places below.
+  const departements = departementHints([description, ownSubject].filter(Boolean).join('\n'), read);
   for (let s = 0; s < sources.length; s++) {
     const text = sources[s]!;
     if (!text.trim()) continue;
-    let mentions: PlaceMentionLike[];
-    try {
-      mentions = gazetteer.findPlacesInText(text).filter((m) => m.confidence >= MIN_PLACE_CONFIDENCE);
-    } catch {
-      mentions = [];
-    }
+    const mentions = read.places(text).filter((m) => m.confidence >= MIN_PLACE_CONFIDENCE);
     if (mentions.length === 0) continue;
     // A département named in the message settles between homonyms ("Saint-Martin (38)").
     const inDepartement = departements.size ? mentions.filter((m) => departements.has(m.commune.departement)) : [];
@@ -225,16 +244,58 @@ function findPlace(description: string, subject: string, signature: string | nul
   return onlyDepartement ? { ...emptyPlace(), departement: onlyDepartement } : emptyPlace();
 }
 
-function departementHints(text: string, gazetteer: PlaceFinder): Set<string> {
+function departementHints(text: string, read: PlaceReader): Set<string> {
   const codes = new Set<string>();
   for (const m of text.matchAll(DEPARTEMENT_CODE_RE)) codes.add((m[1] ?? m[2]!).toUpperCase());
-  if (gazetteer.findDepartement) {
-    try {
-      const d = gazetteer.findDepartement(text);
-      if (d && d.confidence >= MIN_PLACE_CONFIDENCE) codes.add(d.code);
-    } catch {
-      // A gazetteer failure only costs the hint.
-    }
-  }
+  const d = read.departement(text);
+  if (d && d.confidence >= MIN_PLACE_CONFIDENCE) codes.add(d.code);
   return codes;
+}
+
+interface PlaceReader {
+  /** Place mentions in a text; [] when the gazetteer fails on it. */
+  places(text: string): PlaceMentionLike[];
+  /** The best département mention; null when there is none or the gazetteer fails (it only costs the hint). */
+  departement(text: string): DepartementMentionLike | null;
+}
+
+/**
+ * The gazetteer as findPlace uses it. With `scan`, each distinct text is read once for both
+ * questions (the description is asked for its places and its département); without it, the
+ * two separate methods are asked, as any PlaceFinder allows.
+ */
+function placeReader(gazetteer: PlaceFinder): PlaceReader {
+  if (gazetteer.scan) {
+    const scans = new Map<string, ReturnType<NonNullable<PlaceFinder['scan']>> | null>();
+    const scan = (text: string) => {
+      if (!scans.has(text)) {
+        try {
+          scans.set(text, gazetteer.scan!(text));
+        } catch {
+          scans.set(text, null);
+        }
+      }
+      return scans.get(text)!;
+    };
+    return {
+      places: (text) => scan(text)?.places ?? [],
+      departement: (text) => scan(text)?.departements[0] ?? null,
+    };
+  }
+  return {
+    places(text) {
+      try {
+        return gazetteer.findPlacesInText(text);
+      } catch {
+        return [];
+      }
+    },
+    departement(text) {
+      try {
+        return gazetteer.findDepartement?.(text) ?? null;
+      } catch {
+        return null;
+      }
+    },
+  };
 }

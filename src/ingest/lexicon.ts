@@ -7,16 +7,26 @@ import type { Category, Role } from '../vocabulary.js';
 
 /** Lowercase, no diacritics, plain apostrophes and hyphens, collapsed spaces. */
 export function foldText(text: string): string {
-  return text
-    .normalize('NFD')
-    .replace(/[\u0300-\u036f]/g, '')
-    .toLowerCase()
-    .replace(/œ/g, 'oe')
-    .replace(/æ/g, 'ae')
-    .replace(/[’‘`´]/g, "'")
-    .replace(/[‐‑‒–—]/g, '-')
-    .replace(/[ \t\u00a0\u202f]+/g, ' ');
+  // Every message is folded several times, so the steps are spared when they would change
+  // nothing: NFD and mark removal are the identity on ASCII, and the five replacements (œ, æ,
+  // apostrophes, dashes, runs of spaces) are done in one pass, only when there is one to do.
+  // None of them produces what another one replaces, so one pass gives what five in a row did.
+  let s = NON_ASCII_RE.test(text) ? text.normalize('NFD').replace(/[\u0300-\u036f]/g, '') : text;
+  s = s.toLowerCase();
+  return FOLD_SPECIAL_RE.test(s) ? s.replace(FOLD_SPECIAL_ALL_RE, (c) => FOLD_REPLACEMENTS.get(c) ?? ' ') : s;
 }
+
+const NON_ASCII_RE = /[^\x00-\x7f]/;
+/** What foldText replaces after lowercasing: a single plain space is already folded. */
+const FOLD_SPECIAL_RE = /[œæ’‘`´‐‑‒–—\t\u00a0\u202f]| {2}/;
+/** The same, as matches to replace: a character, or a run of spaces (any kind) that becomes one ' '. */
+const FOLD_SPECIAL_ALL_RE = /[œæ’‘`´‐‑‒–—]|[ \t\u00a0\u202f]{2,}|[\t\u00a0\u202f]/g;
+const FOLD_REPLACEMENTS = new Map([
+  ['œ', 'oe'],
+  ['æ', 'ae'],
+  ...[...'’‘`´'].map((c) => [c, "'"] as const),
+  ...[...'‐‑‒–—'].map((c) => [c, '-'] as const),
+]);
 
 const S = 's?'; // optional plural
 const E = '(?:e|es|s|x)?'; // optional feminine/plural endings
@@ -126,7 +136,7 @@ export const CATEGORY_PATTERNS: Record<Category, Array<[RegExp, number]>> = {
   ],
 };
 
-// Global copies, compiled once: matchAll needs the g flag and clones the regex per call.
+// Global copies, compiled once, for the exec loop in computeCategories (lastIndex from 0).
 const COMPILED_CATEGORIES = (Object.entries(CATEGORY_PATTERNS) as [Category, Array<[RegExp, number]>][]).map(
   ([category, patterns]) => [category, patterns.map(([re, w]) => [new RegExp(re.source, 'g'), w] as const)] as const,
 );
@@ -168,11 +178,15 @@ function computeCategories(folded: string): CategoryHit[] {
     let score = 0;
     let first = Infinity;
     for (const [global, weight] of patterns) {
+      // Up to two matches of each pattern. exec on the one global copy rather than matchAll,
+      // which clones the regex on every call (~120 clones per message). No pattern matches the
+      // empty string, but step over one as matchAll would rather than loop on it.
       let count = 0;
-      for (const m of folded.matchAll(global)) {
+      global.lastIndex = 0;
+      for (let m = global.exec(folded); m !== null; m = count < 2 ? global.exec(folded) : null) {
+        if (m[0] === '') global.lastIndex++;
         if (count === 0) first = Math.min(first, m.index);
         count++;
-        if (count >= 2) break;
       }
       // Repeating a weak word counts a little, not as much as a strong phrase.
       if (count > 0) score += weight + (count > 1 && weight === 1 ? 0.5 : 0);

@@ -2,6 +2,7 @@
 // steps (classify, trim, extract, trust) work on. Inbound mail is hostile or broken often
 // enough (spam, bounces from ancient MTAs, phones with odd charsets) that this function never
 // throws: whatever it cannot read becomes a line in `problems` and a best-effort value.
+import { isUtf8 } from 'node:buffer';
 import { simpleParser, type AddressObject, type ParsedMail, type Attachment } from 'mailparser';
 
 export interface ParsedAddress {
@@ -125,12 +126,36 @@ export function wellFormed(value: string): string {
  * UTF-16 body or plain junk puts in a decoded string: every later write (profile, reason, name)
  * would then fail on every retry. NUL carries no meaning in mail text, so it goes here, once.
  */
-function withoutNul<T>(value: T): T {
+function withoutNul(msg: ParsedMessage): ParsedMessage {
+  // Nearly every message has none: look first (headerMap has already looked at the headers),
+  // and copy nothing when there is none.
+  let nul = headersWithNul.has(msg.headers);
+  for (const k in msg) nul ||= k !== 'headers' && hasNul(msg[k as keyof ParsedMessage]);
+  if (nul) return stripNul(msg);
+  // The copy stripNul makes has always turned the null-prototype header map into a plain object
+  // (without the own "__proto__" a header of that name gives, which a copy cannot hold): what
+  // reads or stores messages has seen it that way, so the map is given the same shape in place.
+  delete msg.headers['__proto__'];
+  Object.setPrototypeOf(msg.headers, Object.prototype);
+  return msg;
+}
+
+function hasNul(value: unknown): boolean {
+  if (typeof value === 'string') return value.includes('\u0000');
+  if (Array.isArray(value)) return value.some(hasNul);
+  if (value && typeof value === 'object') {
+    // for…in: the objects here are plain records, so it visits their own keys.
+    for (const k in value) if (hasNul(k) || hasNul((value as Record<string, unknown>)[k])) return true;
+  }
+  return false;
+}
+
+function stripNul<T>(value: T): T {
   if (typeof value === 'string') return (value.includes('\u0000') ? value.replace(/\u0000/g, '') : value) as T;
-  if (Array.isArray(value)) return value.map(withoutNul) as T;
+  if (Array.isArray(value)) return value.map(stripNul) as T;
   if (value && typeof value === 'object') {
     const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) out[withoutNul(k)] = withoutNul(v);
+    for (const [k, v] of Object.entries(value)) out[stripNul(k)] = stripNul(v);
     return out as T;
   }
   return value;
@@ -244,9 +269,13 @@ function summarise(att: Attachment): AttachmentSummary {
   };
 }
 
+/** Header maps with a NUL in a name or a value: headerMap notes it as it builds them, for withoutNul. */
+const headersWithNul = new WeakSet<Record<string, string>>();
+
 function headerMap(lines: ReadonlyArray<{ key: string; line: string }>, problems: string[]): Record<string, string> {
   const map: Record<string, string> = Object.create(null) as Record<string, string>;
   let cut = false;
+  let nul = false;
   for (const { key, line } of lines) {
     const name = key.toLowerCase();
     const colon = line.indexOf(':');
@@ -255,9 +284,11 @@ function headerMap(lines: ReadonlyArray<{ key: string; line: string }>, problems
       value = value.slice(0, MAX_HEADER_VALUE_CHARS);
       cut = true;
     }
+    nul ||= name.includes('\u0000') || value.includes('\u0000');
     map[name] = map[name] === undefined ? value : `${map[name]}\n${value}`;
   }
   if (cut) problems.push(`some header values cut to ${MAX_HEADER_VALUE_CHARS} characters`);
+  if (nul) headersWithNul.add(map);
   return map;
 }
 
@@ -338,14 +369,9 @@ function charsetKnown(label: string): boolean {
   }
 }
 
-const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+/** What a fatal TextDecoder('utf-8') accepts, checked without decoding (no string made). */
 function isValidUtf8(buf: Buffer): boolean {
-  try {
-    strictUtf8.decode(buf);
-    return true;
-  } catch {
-    return false;
-  }
+  return isUtf8(buf);
 }
 
 function headerBlock(content: Buffer | undefined): string | null {

@@ -206,7 +206,8 @@ function findQuoteStart(lines: string[], from: number, markers: string[]): Quote
       return { index: start, length: i - start + 1, kind: 'header-block', forwarded };
     }
 
-    if (NAME_ATTRIBUTION_RE.test(line)) {
+    // The regex backtracks over the whole line; it can only match a line that ends with ":".
+    if (line.trimEnd().endsWith(':') && NAME_ATTRIBUTION_RE.test(line)) {
       markers.push('attribution');
       return { index: i, length: 1, kind: 'attribution', forwarded: false };
     }
@@ -432,10 +433,10 @@ function isBlank(lines: string[]): boolean {
 }
 
 function tidy(text: string): string {
-  return text
-    .split('\n')
-    .map((l) => l.replace(/\s+$/, ''))
-    .join('\n')
+  // Lines are only rewritten when one of them ends with a space (of any kind but the newline).
+  // trimEnd removes exactly what /\s+$/ matches, without the regex's retries inside long runs of spaces.
+  const lines = /[^\S\n](?=\n|$)/.test(text) ? text.split('\n').map((l) => l.trimEnd()).join('\n') : text;
+  return lines
     .replace(/\n{3,}/g, '\n\n')
     .trim();
 }

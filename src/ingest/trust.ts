@@ -138,6 +138,8 @@ function domainOf(address: string): string | null {
 
 /** Removes RFC 5322 comments "(…)", nested, outside quoted strings. */
 function stripComments(value: string): string {
+  // With no "(" and no escape, the loop below gives back the value as it is: skip it.
+  if (!value.includes('(') && !value.includes('\\')) return value;
   let out = '';
   let depth = 0;
   let quoted = false;
@@ -163,6 +165,8 @@ function stripComments(value: string): string {
 }
 
 function splitOutsideQuotes(text: string, sep: string): string[] {
+  // With no quotes every separator counts: a plain split gives the same parts.
+  if (!text.includes('"')) return text.split(sep);
   const parts: string[] = [];
   let current = '';
   let quoted = false;
