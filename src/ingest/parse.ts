@@ -336,28 +336,49 @@ function hasReplacementChars(mail: ParsedMail): boolean {
 
 /**
  * Rewrites charset labels that cannot be decoded (unknown to the platform, or "utf-8" over
- * bytes that are not UTF-8) to windows-1252. Returns null when there is nothing to relabel.
+ * bytes that are not UTF-8) to windows-1252, and a header block written in raw 8-bit Latin-1
+ * (old clients put "Ren\xe9" straight into From:) as UTF-8. The header block and the body are
+ * judged apart: a Latin-1 name in From: says nothing about a body that is valid UTF-8, which
+ * relabelling would turn into "crÃ©ons". Returns null when there is nothing to fix.
  */
 function relabelCharsets(raw: Buffer): { raw: Buffer; notes: string[] } | null {
-  // latin1 maps bytes 1:1 to code units, so offsets survive the round trip.
-  const source = raw.toString('latin1');
-  const rawIsUtf8 = isValidUtf8(raw);
+  const end = headerBlockEnd(raw);
+  const head = raw.subarray(0, end);
+  const body = raw.subarray(end);
+  const bodyIsUtf8 = isValidUtf8(body);
   const notes: string[] = [];
-  const rewritten = source.replace(/charset\s*=\s*("?)([^\s";]+)\1/gi, (whole, _q: string, label: string) => {
-    const known = charsetKnown(label);
-    const lying = /^utf-?8$/i.test(label) && !rawIsUtf8;
-    if (known && !lying) return whole;
-    notes.push(known ? `declared charset ${label} is wrong, decoded as windows-1252` : `unknown charset ${label}, decoded as windows-1252`);
-    return 'charset="windows-1252"';
-  });
+  const relabel = (text: string) =>
+    text.replace(/charset\s*=\s*("?)([^\s";]+)\1/gi, (whole, _q: string, label: string) => {
+      const known = charsetKnown(label);
+      const lying = /^utf-?8$/i.test(label) && !bodyIsUtf8;
+      if (known && !lying) return whole;
+      notes.push(known ? `declared charset ${label} is wrong, decoded as windows-1252` : `unknown charset ${label}, decoded as windows-1252`);
+      return 'charset="windows-1252"';
+    });
   // Encoded words in headers ("=?unknown-8bit?Q?Ren=E9?=") carry their own charset label.
-  const headersFixed = rewritten.replace(/=\?([^?\s]+)\?([QqBb])\?/g, (whole, label: string, mode: string) => {
-    if (charsetKnown(label.replace(/\*.*$/, ''))) return whole;
-    notes.push(`unknown charset ${label} in a header, decoded as windows-1252`);
-    return `=?windows-1252?${mode}?`;
-  });
+  const encodedWords = (text: string) =>
+    text.replace(/=\?([^?\s]+)\?([QqBb])\?/g, (whole, label: string, mode: string) => {
+      if (charsetKnown(label.replace(/\*.*$/, ''))) return whole;
+      notes.push(`unknown charset ${label} in a header, decoded as windows-1252`);
+      return `=?windows-1252?${mode}?`;
+    });
+  // latin1 maps bytes 1:1 to code units, so what is not rewritten comes back byte for byte.
+  const headUtf8 = isValidUtf8(head);
+  const headText = encodedWords(relabel(headUtf8 ? head.toString('latin1') : windows1252.decode(head)));
+  if (!headUtf8) notes.push('raw 8-bit header bytes, read as windows-1252');
+  const bodyText = encodedWords(relabel(body.toString('latin1')));
   if (notes.length === 0) return null;
-  return { raw: Buffer.from(headersFixed, 'latin1'), notes: [...new Set(notes)] };
+  return { raw: Buffer.concat([Buffer.from(headText, headUtf8 ? 'latin1' : 'utf8'), Buffer.from(bodyText, 'latin1')]), notes: [...new Set(notes)] };
+}
+
+const windows1252 = new TextDecoder('windows-1252');
+
+/** Offset just past the blank line that ends the header block (the whole message when there is none). */
+function headerBlockEnd(raw: Buffer): number {
+  const crlf = raw.indexOf('\r\n\r\n');
+  const lf = raw.indexOf('\n\n');
+  if (crlf >= 0 && (lf < 0 || crlf < lf)) return crlf + 4;
+  return lf >= 0 ? lf + 2 : raw.length;
 }
 
 function charsetKnown(label: string): boolean {

@@ -119,6 +119,19 @@ describe('parseMessage: never throws on garbage', () => {
     expect(m.text).toContain("L'été prochain.");
   });
 
+  it('reads a raw Latin-1 name in From: without garbling a UTF-8 body', async () => {
+    // Old clients write the name in 8-bit Latin-1 straight into the header; the body is proper
+    // quoted-printable UTF-8 ("créons" is =C3=A9). Each must be read in its own charset.
+    const raw = Buffer.concat([
+      Buffer.from('From: H\xe9l\xe8ne Dupr\xe9 <helene@exemple.fr>\r\nSubject: Re: la lettre\r\n', 'latin1'),
+      Buffer.from('Content-Type: text/plain; charset="UTF-8"\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\nNous cr=C3=A9ons un caf=C3=A9 associatif =C3=A0 Die.\r\n', 'latin1'),
+    ]);
+    const m = await parseMessage(raw);
+    expect(m.from?.name).toBe('Hélène Dupré');
+    expect(m.text).toContain('Nous créons un café associatif à Die.');
+    expect(m.text).not.toContain('Ã');
+  });
+
   it('reads the text of a multipart whose boundary does not match', async () => {
     const m = await parseMessage(readFileSync(join(DIR, '32-broken-boundary.eml')));
     expect(m.text).toContain('habitat participatif');
