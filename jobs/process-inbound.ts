@@ -12,6 +12,7 @@
 import type { Job } from 'bullmq';
 import type { AppContext } from '../src/context.js';
 import { processInboundBatch, type ProcessOutcome } from '../src/ingest/apply.js';
+import { createReader } from '../src/ingest/reader.js';
 import { createBatcher, onePerPool } from '../src/queue/group-commit.js';
 import { JOBS, QUEUES } from '../src/queue/names.js';
 import type { JobDefinition } from '../src/queue/registry.js';
@@ -25,8 +26,12 @@ const MAX_BATCH = 32;
 /** Batches in flight: one is read (pure CPU) while the other waits on PostgreSQL. */
 const BATCHES_IN_FLIGHT = 2;
 
-// One batcher per process (per database pool); a batch logs through its first job's logger, with the message ids.
-const batcherFor = onePerPool((ctx) => createBatcher((ids) => processInboundBatch(ctx, ids), { maxBatch: MAX_BATCH, maxInFlight: BATCHES_IN_FLIGHT }));
+// One batcher per process (per database pool), and one reader: when batches are big (a busy
+// intake), a second thread reads the next batch while this one applies the current one.
+const batcherFor = onePerPool((ctx) => {
+  const reader = createReader(ctx.config, ctx.log);
+  return createBatcher((ids) => processInboundBatch(ctx, ids, { reader }), { maxBatch: MAX_BATCH, maxInFlight: BATCHES_IN_FLIGHT });
+});
 
 async function process(job: Job<ProcessInboundData>, ctx: AppContext): Promise<ProcessOutcome['state']> {
   const { inboundId } = job.data;

@@ -12,7 +12,7 @@ import type { Db, TransactionSql } from '../db/client.js';
 import { recordEvent } from '../db/events.js';
 import { getOutbound } from '../db/outbound.js';
 import { findNetworkBySlug, getProfile, setPendingUpdate, upsertProfile, type PersonRow, type ProfileInput, type ProfileRow } from '../db/people.js';
-import { departementName, loadGazetteer, placeWords } from '../geo/index.js';
+import { departementName, placeWords } from '../geo/index.js';
 import { handleIntroReply } from '../introductions/reply.js';
 import { personalFooter, frenchFullDate } from '../introductions/templates.js';
 import { eraseUrl, LINK_TTL_SECONDS } from '../mail/links.js';
@@ -23,13 +23,15 @@ import { analyse } from '../match/text.js';
 import { confirmationUrl } from '../registration.js';
 import { CATEGORY_SHORT_LABELS, isCategory, type Role } from '../vocabulary.js';
 import { escapeHtml } from '../web/html.js';
-import type { Classification, ClassifyContext } from './classify.js';
-import type { ExtractedProfile, PlaceFinder } from './extract.js';
+import type { Classification } from './classify.js';
+import type { ExtractedProfile } from './extract.js';
 import { foldText } from './lexicon.js';
-import { parseMessage, wellFormed, type ParsedMessage } from './parse.js';
+import { wellFormed, type ParsedMessage } from './parse.js';
+import { readAllHere, type ReadMessage } from './read.js';
+import type { Reader } from './reader.js';
 import type { InboundChannel } from './store.js';
-import { senderTrust, type SenderTrust } from './trust.js';
-import { understandMessage, type Understanding } from './understand.js';
+import type { SenderTrust } from './trust.js';
+import type { Understanding } from './understand.js';
 
 export interface InboundRow {
   id: number;
@@ -39,7 +41,6 @@ export interface InboundRow {
   truncated: boolean;
   raw_size: number;
   received_at: Date;
-  attempts: number;
 }
 
 /** What processing one stored message did (also what `maillage ingest --wait` prints). */
@@ -51,13 +52,6 @@ export interface ProcessOutcome {
   personId: number | null;
   /** Outbox ids of the answers written (queued for sending). */
   mails: number[];
-}
-
-/** The pure reading of a message: parsed, understood, and whether its From can be believed. */
-export interface ReadMessage {
-  msg: ParsedMessage;
-  understanding: Understanding;
-  trust: SenderTrust;
 }
 
 interface Decision {
@@ -77,42 +71,6 @@ const MAX_RECIPIENTS = 50;
 const DEFAULT_RADIUS_KM = 50;
 /** Local parts nobody reads: a reply would go nowhere, or to a robot. */
 const NO_REPLY_RE = /^(?:no-?reply|ne-?pas-?repondre|nepasrepondre|do-?not-?reply|donotreply|noreply[-.+].*|.*[-.+]noreply)@/i;
-
-let gazetteer: PlaceFinder | null | undefined;
-function sharedGazetteer(): PlaceFinder | null {
-  if (gazetteer === undefined) {
-    try {
-      gazetteer = loadGazetteer();
-    } catch {
-      // Without the gazetteer places stay null; the acknowledgement then asks for the commune.
-      gazetteer = null;
-    }
-  }
-  return gazetteer;
-}
-
-export function classifyContextFor(config: AppContext['config']): ClassifyContext {
-  return { ourAddresses: [config.mailFromAddress, config.replyTo], ourMessageIdDomain: config.mailDomain };
-}
-
-/**
- * The authserv-ids whose Authentication-Results count for a message from this channel. The
- * SMTP listener's own id is trusted only for what the listener received (it removes forged
- * copies of its own header); a message fetched by IMAP could carry a forged one.
- */
-export function trustedIdsFor(channel: InboundChannel, config: AppContext['config']): string[] {
-  const ids = [...config.trustedAuthservIds];
-  if (channel === 'smtp' && config.smtpListen) ids.push(config.smtpListen.authservId);
-  return ids;
-}
-
-/** Parse, classify, extract, trust: pure work, no database. */
-export async function readMessage(raw: Buffer, channel: InboundChannel, config: AppContext['config']): Promise<ReadMessage> {
-  const msg = await parseMessage(raw);
-  const understanding = understandMessage(msg, classifyContextFor(config), sharedGazetteer());
-  const trust = senderTrust(msg.headers, msg.from?.address ?? null, trustedIdsFor(channel, config));
-  return { msg, understanding, trust };
-}
 
 /** What processing one message of a batch came to: its outcome, or the error its job retries on. */
 export type InboundResult = { ok: true; outcome: ProcessOutcome } | { ok: false; error: Error };
@@ -135,7 +93,11 @@ export async function processInbound(ctx: AppContext, inboundId: number): Promis
  * processed again on its own, so one bad message only fails its own job. Idempotent like
  * processInbound: a message already processed is skipped and answered 'already-processed'.
  */
-export async function processInboundBatch(ctx: AppContext, inboundIds: number[], options: { batchBytes?: number } = {}): Promise<InboundResult[]> {
+export async function processInboundBatch(
+  ctx: AppContext,
+  inboundIds: number[],
+  options: { batchBytes?: number; reader?: Reader } = {},
+): Promise<InboundResult[]> {
   const results = new Map<number, InboundResult>();
   let left = [...new Set(inboundIds)];
   while (left.length > 0) {
@@ -145,7 +107,7 @@ export async function processInboundBatch(ctx: AppContext, inboundIds: number[],
     let readings: Map<number, Reading>;
     let later: Set<number>;
     try {
-      ({ readings, later } = await readStored(ctx.sql, ctx.config, left, options.batchBytes ?? BATCH_BYTES));
+      ({ readings, later } = await readStored(ctx.sql, ctx.config, left, options.batchBytes ?? BATCH_BYTES, options.reader));
     } catch (err) {
       for (const id of left) results.set(id, { ok: false, error: err as Error });
       break;
@@ -197,7 +159,13 @@ type Reading = { read: ReadMessage } | { error: string };
  * Reads the stored messages among `ids`, in id order, while the raw bytes read so far stay under
  * `budget` (the first one whatever its size); `later` holds the stored ones left for next time.
  */
-async function readStored(db: Db, config: AppContext['config'], ids: number[], budget = Infinity): Promise<{ readings: Map<number, Reading>; later: Set<number> }> {
+async function readStored(
+  db: Db,
+  config: AppContext['config'],
+  ids: number[],
+  budget = Infinity,
+  reader?: Reader,
+): Promise<{ readings: Map<number, Reading>; later: Set<number> }> {
   const rows = await db<{ id: number; raw: Buffer | null; channel: InboundChannel }[]>`
     select id, channel, case when (before < ${Number.isFinite(budget) ? budget : null}::bigint) is not false then raw end as raw
     from (
@@ -205,21 +173,16 @@ async function readStored(db: Db, config: AppContext['config'], ids: number[], b
       from inbound_messages where id = any(${ids}::bigint[]) and status = 'stored'
     ) m
     order by id`;
+  const later = new Set(rows.filter((row) => row.raw === null).map((row) => row.id));
+  const toRead = rows.filter((row): row is typeof row & { raw: Buffer } => row.raw !== null);
+  const outcomes = reader ? await reader.readAll(toRead) : await readAllHere(toRead, config);
   const readings = new Map<number, Reading>();
-  const later = new Set<number>();
-  for (const row of rows) {
-    if (row.raw === null) {
-      later.add(row.id);
-      continue;
-    }
-    try {
-      readings.set(row.id, { read: await readMessage(row.raw, row.channel, config) });
-    } catch (err) {
-      // A message that breaks the pure steps would break them again on every retry: it is kept
-      // for the operator, raw and all.
-      readings.set(row.id, { error: wellFormed(`could not read the message: ${(err as Error).message}`.slice(0, 1000)) });
-    }
-  }
+  toRead.forEach((row, i) => {
+    const outcome = outcomes[i]!;
+    // A message that breaks the pure steps would break them again on every retry: it is kept
+    // for the operator, raw and all.
+    readings.set(row.id, 'read' in outcome ? outcome : { error: wellFormed(`could not read the message: ${outcome.error.message}`.slice(0, 1000)) });
+  });
   return { readings, later };
 }
 
@@ -248,12 +211,12 @@ async function applyBatch(tx: TransactionSql, ctx: AppContext, ids: number[], re
   // and this transaction only derives from it, so its commit does not wait for the WAL flush
   // (several times cheaper): a PostgreSQL crash may lose the last fraction of a second of
   // processing, which the sweep then redoes from the raw copy (at worst, one answer sent twice).
+  // A lock, not an update: the row is written once, when it is marked processed (attempts
+  // counted there: a rolled-back attempt never counted anyway).
   const rows = await tx<InboundRow[]>`
-    update inbound_messages m set attempts = m.attempts + 1
-    from (select id from inbound_messages where id = any(${ids}::bigint[]) and status = 'stored' order by id for update) claimed
-    where m.id = claimed.id
-    returning m.id, m.status, m.channel, m.network_id, m.truncated, m.raw_size, m.received_at, m.attempts,
-      set_config('synchronous_commit', 'off', true) as commit_mode`;
+    select id, status, channel, network_id, truncated, raw_size, received_at, set_config('synchronous_commit', 'off', true) as commit_mode
+    from inbound_messages where id = any(${ids}::bigint[]) and status = 'stored'
+    order by id for update`;
   rows.sort((a, b) => a.id - b.id);
   // Stored messages are never changed, only deleted (erasure): what was read before the claim
   // is what was claimed. A message claimed but not read (stored between the two) is read now.
@@ -316,7 +279,7 @@ async function applyBatch(tx: TransactionSql, ctx: AppContext, ids: number[], re
             id bigint, kind text, reason text, outcome text, person_id bigint, from_address text, for_operator boolean, event jsonb)
         ), updated as (
           update inbound_messages m set
-            status = 'processed', kind = d.kind, reason = d.reason, outcome = d.outcome, person_id = d.person_id,
+            status = 'processed', attempts = m.attempts + 1, kind = d.kind, reason = d.reason, outcome = d.outcome, person_id = d.person_id,
             from_address = d.from_address, for_operator = d.for_operator, error = null, processed_at = now()
           from d where m.id = d.id
           returning m.id
@@ -325,7 +288,7 @@ async function applyBatch(tx: TransactionSql, ctx: AppContext, ids: number[], re
         select 'inbound.processed', d.person_id, d.event from d join updated using (id) order by d.id`,
     unreadable.length > 0 &&
       tx`
-        update inbound_messages m set status = 'failed', error = d.error, for_operator = true, processed_at = now()
+        update inbound_messages m set status = 'failed', attempts = m.attempts + 1, error = d.error, for_operator = true, processed_at = now()
         from jsonb_to_recordset(${jsonParam(unreadable)}::text::jsonb) as d(id bigint, error text)
         where m.id = d.id`,
   ]);
@@ -369,10 +332,20 @@ interface Deferred {
 /** Inserts what the messages applied together deferred; returns the outbox ids by idempotency key. */
 async function writeDeferred(tx: TransactionSql, w: Deferred): Promise<Map<string, number>> {
   if (w.people.length + w.events.length + w.dailyKeys.length + w.mails.length === 0) return new Map();
+  // Answers go in as plain parameters, one per value, not inside the JSON: each carries ~10 kB
+  // of HTML, which JSON would escape here and PostgreSQL parse again there.
   const mails = w.mails.map((m) => ({
     idempotency_key: m.idempotencyKey, message_id: m.messageId, person_id: m.personId, to_address: m.to, template: m.template,
-    subject: m.subject, html: m.html, text_body: m.text, headers: m.headers,
+    subject: m.subject, html: m.html, text_body: m.text,
+    // Sent as JSON (see jsonParam): a value cut inside an emoji must not be refused.
+    headers: Object.fromEntries(Object.entries(m.headers).map(([name, value]) => [name, wellFormed(value)])),
   }));
+  const insertMails = mails.length > 0
+    ? tx`
+      insert into outbound_messages ${tx(mails, 'idempotency_key', 'message_id', 'person_id', 'to_address', 'template', 'subject', 'html', 'text_body', 'headers')}
+      on conflict (idempotency_key) do nothing
+      returning id, idempotency_key`
+    : tx`select null::bigint as id, null::text as idempotency_key where false`;
   // Foreign keys are checked at the end of the statement, when the people exist.
   const rows = await tx<{ id: number; idempotency_key: string }[]>`
     with new_people as (
@@ -394,12 +367,7 @@ async function writeDeferred(tx: TransactionSql, w: Deferred): Promise<Map<strin
       select key, count(*) from unnest(${w.dailyKeys}::text[]) as key group by key
       on conflict (key) do update set count = inbound_reply_limits.count + excluded.count
     )
-    insert into outbound_messages (idempotency_key, message_id, person_id, to_address, template, subject, html, text_body, headers)
-    select idempotency_key, message_id, person_id, to_address, template, subject, html, text_body, headers
-    from jsonb_to_recordset(${jsonParam(mails)}::text::jsonb) as m(
-      idempotency_key text, message_id text, person_id bigint, to_address text, template text, subject text, html text, text_body text, headers jsonb)
-    on conflict (idempotency_key) do nothing
-    returning id, idempotency_key`;
+    ${insertMails}`;
   return new Map(rows.map((r) => [r.idempotency_key, r.id]));
 }
 

@@ -9,7 +9,7 @@
 import { randomBytes } from 'node:crypto';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readMessage } from '../../src/ingest/apply.js';
+import { readMessage } from '../../src/ingest/read.js';
 import { understandAnswer } from '../../src/introductions/understand-answer.js';
 import { startTestService, waitFor } from '../helpers/context.js';
 import { email, INTAKE_ENV, OUR_DOMAIN, TRUSTED_ID } from './intake-messages.js';
