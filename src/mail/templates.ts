@@ -55,6 +55,16 @@ function fill(parts: Part[], vars: TemplateVars, escape: boolean, template: stri
   return out;
 }
 
+/**
+ * MJML indents its output for people to read; a quarter of each email is that indentation, sent,
+ * stored in the outbox and logged with every message. A line break with the spaces around it is
+ * one line break: the same whitespace to an HTML renderer (no template uses <pre> or a
+ * white-space style), and the MSO conditional comments keep their lines.
+ */
+function withoutIndentation(html: string): string {
+  return html.replace(/[ \t]*\n\s*/g, '\n');
+}
+
 export class TemplateSet {
   private constructor(private readonly compiled: Map<string, Compiled>) {}
 
@@ -75,7 +85,7 @@ export class TemplateSet {
       }
       compiled.set(name, {
         subject: splitParts(subjectMatch[1]!.trim()),
-        html: splitParts(result.html),
+        html: splitParts(withoutIndentation(result.html)),
         text: splitParts(textSource.slice(subjectMatch[0].length)),
       });
     }
