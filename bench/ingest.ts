@@ -29,7 +29,7 @@ import { loadConfig, type Config } from '../src/config.js';
 import { closeContext, createContext } from '../src/context.js';
 import { dropDatabase, type Sql } from '../src/db/client.js';
 import { loadGazetteer } from '../src/geo/index.js';
-import { readMessage } from '../src/ingest/apply.js';
+import { readMessage } from '../src/ingest/read.js';
 import { ingestRaw } from '../src/ingest/store.js';
 import { createLogger } from '../src/log.js';
 import { QUEUES } from '../src/queue/names.js';
@@ -37,6 +37,8 @@ import { startWorkers } from '../src/worker.js';
 import { generateProfiles } from './synthetic.js';
 
 const N = Number(process.argv.find((a) => /^\d+$/.test(a)) ?? 2000);
+/** Messages the worker processes before the timed run (its JIT warm, as after weeks of service). */
+const WARM_UP = 500;
 const DOMAIN = 'reseau-racines.org';
 const FIXTURES = fileURLToPath(new URL('../test/fixtures/emails/', import.meta.url));
 
@@ -63,13 +65,13 @@ function qp(text: string): string {
   return out;
 }
 
-function buildMessages(n: number): Buffer[] {
+function buildMessages(n: number, seed = 7): Buffer[] {
   const registrations = Math.round(n * 0.7);
-  const people = generateProfiles(registrations, { seed: 7 });
+  const people = generateProfiles(registrations, { seed });
   const out: Buffer[] = [];
   people.forEach((p, i) => {
     const domain = ['gmail.com', 'orange.fr', 'free.fr', 'laposte.net', 'outlook.fr', 'yahoo.fr'][i % 6]!;
-    const address = `${p.email.split('@')[0]}.${i}@${domain}`;
+    const address = `${p.email.split('@')[0]}.${seed}.${i}@${domain}`;
     const auth = i % 5 === 0 ? `Authentication-Results: mx1.${DOMAIN}; dkim=pass header.d=${domain}; spf=pass smtp.mailfrom=${domain}\r\n` : '';
     const body = `Bonjour,\n\n${p.description}\n\n${p.name.split(' ')[0]}\n\nLe jeu. 12 sept. 2024 à 10:15, La Lettre des Racines <lettre@${DOMAIN}> a écrit :\n> Bonjour à toutes et à tous,\n> Vous portez un projet collectif écologique ? Répondez simplement à ce message.\n> Pour ne plus recevoir cette lettre : répondez STOP.\n`;
     out.push(Buffer.from(
@@ -84,7 +86,7 @@ function buildMessages(n: number): Buffer[] {
     let raw = fixtures[i % fixtures.length]!;
     const id = `<bench-${i}-${randomBytes(6).toString('hex')}@bench.example>`;
     raw = /^Message-ID:.*$/im.test(raw) ? raw.replace(/^Message-ID:.*$/im, `Message-ID: ${id}`) : `Message-ID: ${id}\r\n${raw}`;
-    raw = raw.replace(/^(From:.*?)([\w.+-]+)@/im, `$1$2.b${i}@`);
+    raw = raw.replace(/^(From:.*?)([\w.+-]+)@/im, `$1$2.b${seed}.${i}@`);
     out.push(Buffer.from(raw, 'latin1'));
   }
   // Interleave, as a mailbox receives them.
@@ -116,11 +118,13 @@ async function main(): Promise<void> {
 
   const ctx = await createContext(config, createLogger('silent'));
   try {
+    if (process.env.EXP_LZ4) await ctx.sql`alter table outbound_messages alter column html set compression lz4, alter column text_body set compression lz4`;
     loadGazetteer(); // the service loads it once at its first message; not part of the throughput
 
     // mailparser alone, same messages, one at a time: with its default options (what "mailparser
     // alone" does out of the box), and with the options src/ingest/parse.ts passes (faster).
     for (const m of messages.slice(0, 100)) await simpleParser(m);
+    for (const m of messages.slice(0, 100)) await readMessage(m, 'test', config);
     const mcpu0 = process.cpuUsage();
     const m0 = performance.now();
     for (const m of messages) await simpleParser(m);
@@ -147,7 +151,17 @@ async function main(): Promise<void> {
     // The pipeline. As in production (`maillage web` or the IMAP poll storing, `maillage worker`
     // processing), messages are stored here and processed by one worker process.
     const worker = await startWorkerProcess(config);
+    // A worker runs for weeks: its code is warm. Like mailparser above, it first processes
+    // other messages (other senders), untimed, so the figures are the steady state's.
+    const warmUp = buildMessages(WARM_UP, 11);
+    for (const m of warmUp) await ingestRaw(ctx, m, { channel: 'test' });
+    await allProcessed(ctx.sql);
+    const [before] = await ctx.sql<{ inbound: number; person: number; outbound: number }[]>`
+      select (select coalesce(max(id), 0) from inbound_messages)::int as inbound, (select coalesce(max(id), 0) from people)::int as person,
+             (select coalesce(max(id), 0) from outbound_messages)::int as outbound`;
+    await worker.reset();
     const cpuAtStart = await backendCpuMs(ctx.sql);
+    const redisCpuAtStart = await redisCpuMs(ctx.redis);
     const cpu0 = process.cpuUsage();
     const t0 = performance.now();
     // Messages arrive side by side (a webhook provider, several SMTP connections): 8 at a time.
@@ -156,21 +170,20 @@ async function main(): Promise<void> {
       while (next < messages.length) await ingestRaw(ctx, messages[next++]!, { channel: 'test' });
     }));
     const storedMs = performance.now() - t0;
-    for (;;) {
-      const left = await ctx.sql`select count(*)::int as n from inbound_messages where status = 'stored'`;
-      if (left[0]!.n === 0) break;
-      await new Promise((r) => setTimeout(r, 20));
-    }
+    await allProcessed(ctx.sql);
     const pipelineMs = performance.now() - t0;
     const storeCpu = process.cpuUsage(cpu0);
     const serverCpuMs = await backendCpuSince(ctx.sql, cpuAtStart);
+    const redisCpu = (await redisCpuMs(ctx.redis)) - redisCpuAtStart;
     const cpu = await worker.stop();
     const cpuMs = (cpu.user + cpu.system) / 1000;
 
-    const kinds = await ctx.sql`select kind, count(*)::int as n from inbound_messages group by kind order by n desc`;
-    const failed = await ctx.sql`select count(*)::int as n from inbound_messages where status = 'failed'`;
-    const people = await ctx.sql`select status, count(*)::int as n from people group by status order by status`;
-    const answers = await ctx.sql`select count(*)::int as n from outbound_messages`;
+    const kinds = await ctx.sql`select kind, count(*)::int as n from inbound_messages where id > ${before!.inbound} group by kind order by n desc`;
+    // processed_at is the transaction's start: one value per batch.
+    const [batches] = await ctx.sql`select count(distinct processed_at)::int as n from inbound_messages where id > ${before!.inbound}`;
+    const failed = await ctx.sql`select count(*)::int as n from inbound_messages where status = 'failed' and id > ${before!.inbound}`;
+    const people = await ctx.sql`select status, count(*)::int as n from people where id > ${before!.person} group by status order by status`;
+    const answers = await ctx.sql`select count(*)::int as n from outbound_messages where id > ${before!.outbound}`;
     const rate = (ms: number) => Math.round((N / ms) * 1000);
     process.stdout.write(
       [
@@ -184,7 +197,9 @@ async function main(): Promise<void> {
           `(user ${(cpu.user / 1000 / N).toFixed(2)}, system ${(cpu.system / 1000 / N).toFixed(2)}; ${(cpuMs / mailparserCpuMs).toFixed(2)}× mailparser; ` +
           `it had ${Math.round((cpuMs / pipelineMs) * 100)} % of one core); storing process ${((storeCpu.user + storeCpu.system) / 1000 / N).toFixed(2)} ms (polling included)`,
         `worker socket writes per message: PostgreSQL ${(cpu.writes.postgres / N).toFixed(2)}, Redis ${(cpu.writes.redis / N).toFixed(2)}` +
-          (serverCpuMs === null ? '' : `; PostgreSQL CPU per message (its processes for this database): ${(serverCpuMs / N).toFixed(2)} ms`),
+          (serverCpuMs === null ? '' : `; PostgreSQL CPU per message (its processes for this database): ${(serverCpuMs / N).toFixed(2)} ms`) +
+          `; Redis server CPU per message: ${(redisCpu / N).toFixed(2)} ms`,
+        `transactions: ${batches!.n} (${(N / batches!.n).toFixed(1)} messages each on average)`,
         `kinds: ${kinds.map((k) => `${k.kind} ${k.n}`).join(', ')}; failed ${failed[0]!.n}`,
         `people: ${people.map((p) => `${p.status} ${p.n}`).join(', ')}; answers written to the outbox: ${answers[0]!.n}`,
         `load average after: ${loadavg().map((l) => l.toFixed(1)).join(' ')}`,
@@ -230,6 +245,23 @@ async function backendCpuSince(sql: Sql, before: Map<number, number> | null): Pr
   return total;
 }
 
+/** Waits until no stored message is left unprocessed. */
+async function allProcessed(sql: Sql): Promise<void> {
+  for (;;) {
+    // exists, not count(*): the poll stops at the first stored message instead of visiting them all.
+    const [left] = await sql`select exists (select 1 from inbound_messages where status = 'stored') as any`;
+    if (!left!.any) return;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/** CPU time (ms) the Redis server has used (INFO cpu): the whole server, so meaningful on a quiet one. */
+async function redisCpuMs(redis: { info(section: string): Promise<string> }): Promise<number> {
+  const info = await redis.info('cpu');
+  const field = (name: string) => Number(new RegExp(`^${name}:([\\d.]+)`, 'm').exec(info)?.[1] ?? 0);
+  return (field('used_cpu_sys') + field('used_cpu_user')) * 1000;
+}
+
 /** What the worker process reports when it stops. */
 interface WorkerReport extends NodeJS.CpuUsage {
   /** Socket writes (each one a system call and a wake-up on the other side) to PostgreSQL and Redis. */
@@ -237,7 +269,7 @@ interface WorkerReport extends NodeJS.CpuUsage {
 }
 
 /** One `maillage worker` for the inbound queue, in its own process; stop() returns its CPU time. */
-async function startWorkerProcess(config: Config): Promise<{ stop(): Promise<WorkerReport> }> {
+async function startWorkerProcess(config: Config): Promise<{ reset(): Promise<void>; stop(): Promise<WorkerReport> }> {
   const profile = process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [];
   const child = spawn(process.execPath, [...profile, '--import', 'tsx', fileURLToPath(import.meta.url), '--worker'], {
     env: { ...process.env, BENCH_CONFIG: JSON.stringify(config) },
@@ -261,6 +293,10 @@ async function startWorkerProcess(config: Config): Promise<{ stop(): Promise<Wor
   const nextLine = () => new Promise<string>((resolve) => (lines.length ? resolve(lines.shift()!) : (waiting = resolve)));
   if ((await nextLine()) !== 'ready') throw new Error('worker process did not start');
   return {
+    async reset() {
+      child.kill('SIGUSR2');
+      if ((await nextLine()) !== 'reset') throw new Error('worker process did not reset its counters');
+    },
     async stop() {
       child.kill('SIGTERM');
       return JSON.parse(await nextLine()) as WorkerReport;
@@ -282,8 +318,14 @@ async function workerProcess(): Promise<void> {
     return (write as (...a: unknown[]) => boolean).apply(this, args);
   } as typeof write;
   const workers = startWorkers(ctx, { queues: [QUEUES.inbound] });
-  const cpu0 = process.cpuUsage();
-  const writes0 = { ...writes };
+  let cpu0 = process.cpuUsage();
+  let writes0 = { ...writes };
+  // The timed run starts after the warm-up: counting starts again from here.
+  process.on('SIGUSR2', () => {
+    cpu0 = process.cpuUsage();
+    writes0 = { ...writes };
+    process.stdout.write('reset\n');
+  });
   process.stdout.write('ready\n');
   process.once('SIGTERM', () => {
     const cpu = process.cpuUsage(cpu0);
