@@ -8,6 +8,7 @@ import type { Db } from '../db/client.js';
 import { findNetworkBySlug } from '../db/people.js';
 import { JOBS } from '../queue/names.js';
 import { doneWithin } from '../queue/deadline.js';
+import { createBatcher, onePerPool, type BatchOutcome } from '../queue/group-commit.js';
 
 export type InboundChannel = 'imap' | 'webhook' | 'smtp' | 'cli' | 'test';
 
@@ -40,6 +41,56 @@ const MAX_MESSAGE_ID_CHARS = 500;
 
 /** Inserts the raw message unless it is already stored. Works inside a transaction. */
 export async function storeInbound(db: Db, raw: Buffer, options: StoreOptions): Promise<StoreResult> {
+  return (await storeInboundMany(db, [{ raw, options }]))[0]!;
+}
+
+export interface StoreRequest {
+  raw: Buffer;
+  options: StoreOptions;
+}
+
+/**
+ * Inserts several raw messages in one statement (one commit, one WAL flush for all), each unless
+ * already stored; one result per request, in order. The same message twice in one call is stored
+ * once: the second gets `created: false`.
+ */
+export async function storeInboundMany(db: Db, requests: StoreRequest[]): Promise<StoreResult[]> {
+  const prepared = requests.map(({ raw, options }) => prepareStore(raw, options));
+  const networkIds = new Map<string, number | null>();
+  for (const slug of new Set(prepared.map((p) => p.networkSlug).filter((v): v is string => v !== null))) {
+    networkIds.set(slug, (await findNetworkBySlug(db, slug))?.id ?? null);
+  }
+  const rows = prepared.map((p) => ({
+    dedupe_key: p.dedupeKey, message_id: p.messageId, sha256: p.sha256, channel: p.channel,
+    network_id: p.networkSlug ? networkIds.get(p.networkSlug) ?? null : null, from_address: p.from,
+    raw: p.stored, raw_size: p.originalSize, truncated: p.truncated,
+  }));
+  const inserted = await db<{ id: number; dedupe_key: string }[]>`
+    insert into inbound_messages ${db(rows, 'dedupe_key', 'message_id', 'sha256', 'channel', 'network_id', 'from_address', 'raw', 'raw_size', 'truncated')}
+    on conflict (dedupe_key) do nothing
+    returning id, dedupe_key`;
+  const created = new Map(inserted.map((r) => [r.dedupe_key, r.id]));
+  const others = [...new Set(prepared.map((p) => p.dedupeKey).filter((key) => !created.has(key)))];
+  const existing = others.length === 0 ? new Map<string, { id: number; status: StoreResult['status']; truncated: boolean }>() : new Map(
+    (await db<{ id: number; status: StoreResult['status']; truncated: boolean; dedupe_key: string }[]>`
+      select id, status, truncated, dedupe_key from inbound_messages where dedupe_key = any(${others}::text[])`).map((r) => [r.dedupe_key, r]),
+  );
+  const claimed = new Set<string>();
+  return prepared.map((p) => {
+    const id = created.get(p.dedupeKey);
+    if (id !== undefined) {
+      // A second copy in the same call finds the first one stored.
+      const first = !claimed.has(p.dedupeKey);
+      claimed.add(p.dedupeKey);
+      return { id, created: first, truncated: p.truncated, status: 'stored' };
+    }
+    const row = existing.get(p.dedupeKey)!;
+    return { id: row.id, created: false, truncated: row.truncated, status: row.status };
+  });
+}
+
+/** What storing one message writes, worked out without the database. */
+function prepareStore(raw: Buffer, options: StoreOptions) {
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
   const originalSize = Math.max(options.originalSize ?? raw.length, raw.length);
   const prefixOnly = originalSize > raw.length && !options.sha256;
@@ -48,33 +99,75 @@ export async function storeInbound(db: Db, raw: Buffer, options: StoreOptions): 
   const sha256 = options.sha256 ?? `${createHash('sha256').update(raw).digest('hex')}${prefixOnly ? `-${originalSize}` : ''}`;
   const head = headerBlock(raw);
   const messageId = headerValue(head, 'message-id');
-  const dedupeKey = dedupeKeyFor(messageId, sha256);
   const truncated = originalSize > maxBytes || originalSize > raw.length;
-  const stored = truncated ? truncateMessage(raw, maxBytes) : raw;
-  const from = addressIn(headerValue(head, 'from') ?? '');
   const slug = options.networkSlug?.trim().toLowerCase();
-  const network = slug && /^[a-z0-9][a-z0-9-]{0,62}$/.test(slug) ? await findNetworkBySlug(db, slug) : undefined;
-
-  const inserted = await db<{ id: number }[]>`
-    insert into inbound_messages (dedupe_key, message_id, sha256, channel, network_id, from_address, raw, raw_size, truncated)
-    values (${dedupeKey}, ${messageId ? messageId.slice(0, MAX_MESSAGE_ID_CHARS) : null}, ${sha256}, ${options.channel},
-            ${network?.id ?? null}, ${from}, ${stored}, ${originalSize}, ${truncated})
-    on conflict (dedupe_key) do nothing
-    returning id`;
-  if (inserted.length > 0) return { id: inserted[0]!.id, created: true, truncated, status: 'stored' };
-  const existing = await db<{ id: number; status: StoreResult['status']; truncated: boolean }[]>`
-    select id, status, truncated from inbound_messages where dedupe_key = ${dedupeKey}`;
-  const row = existing[0]!;
-  return { id: row.id, created: false, truncated: row.truncated, status: row.status };
+  return {
+    dedupeKey: dedupeKeyFor(messageId, sha256),
+    messageId: messageId ? messageId.slice(0, MAX_MESSAGE_ID_CHARS) : null,
+    sha256,
+    channel: options.channel,
+    networkSlug: slug && /^[a-z0-9][a-z0-9-]{0,62}$/.test(slug) ? slug : null,
+    from: addressIn(headerValue(head, 'from') ?? ''),
+    stored: truncated ? truncateMessage(raw, maxBytes) : raw,
+    originalSize,
+    truncated,
+  };
 }
 
-/** Stores, then queues processing (unless already done). The caller may answer its sender "accepted" after this. */
+/**
+ * Stores, then queues processing (unless already done). The caller may answer its sender
+ * "accepted" after this. Messages arriving at the same time (webhook calls, SMTP sessions side by
+ * side) are stored together: one statement and one commit, then their jobs in one round trip.
+ */
 export async function ingestRaw(ctx: Pick<AppContext, 'sql' | 'queues' | 'config'>, raw: Buffer, options: StoreOptions): Promise<StoreResult> {
-  const result = await storeInbound(ctx.sql, raw, { maxBytes: ctx.config.maxMessageBytes, ...options });
-  // A duplicate still 'stored' may have lost its job (crash before the enqueue): queue it again,
-  // the jobId makes that a no-op when the job exists.
-  if (result.status === 'stored') await enqueueInbound(ctx, result.id);
-  return result;
+  return storerFor(ctx).submit({ raw, options: { maxBytes: ctx.config.maxMessageBytes, ...options } });
+}
+
+/** Messages stored in one statement at most, and at most this much raw mail. */
+const MAX_STORE_BATCH = 64;
+const MAX_STORE_BATCH_BYTES = 16_000_000;
+
+const storerFor = onePerPool((ctx: Pick<AppContext, 'sql' | 'queues' | 'config'>) =>
+  createBatcher<StoreResult, StoreRequest>((requests) => storeAndQueue(ctx, requests), { maxBatch: MAX_STORE_BATCH }),
+);
+
+async function storeAndQueue(ctx: Pick<AppContext, 'sql' | 'queues' | 'config'>, requests: StoreRequest[]): Promise<BatchOutcome<StoreResult>[]> {
+  const out: BatchOutcome<StoreResult>[] = [];
+  for (const chunk of byBytes(requests, MAX_STORE_BATCH_BYTES)) {
+    let results: StoreResult[];
+    try {
+      results = await storeInboundMany(ctx.sql, chunk);
+    } catch (err) {
+      // Nothing of the chunk was written. With the database away every message fails alike;
+      // otherwise one message broke the statement: each is stored on its own, so only it fails.
+      if (chunk.length === 1) {
+        out.push({ ok: false, error: err as Error });
+        continue;
+      }
+      for (const request of chunk) out.push(...(await storeAndQueue(ctx, [request])));
+      continue;
+    }
+    // A duplicate still 'stored' may have lost its job (crash before the enqueue): queue it
+    // again, the jobId makes that a no-op when the job exists.
+    await enqueueInbounds(ctx, [...new Set(results.filter((r) => r.status === 'stored').map((r) => r.id))]);
+    out.push(...results.map((outcome) => ({ ok: true as const, outcome })));
+  }
+  return out;
+}
+
+/** Consecutive requests in groups of at most `budget` raw bytes (a bigger message goes alone). */
+function byBytes(requests: StoreRequest[], budget: number): StoreRequest[][] {
+  const chunks: StoreRequest[][] = [];
+  let bytes = 0;
+  for (const request of requests) {
+    if (chunks.length === 0 || bytes + request.raw.length > budget) {
+      chunks.push([]);
+      bytes = 0;
+    }
+    chunks[chunks.length - 1]!.push(request);
+    bytes += request.raw.length;
+  }
+  return chunks;
 }
 
 export function inboundJobId(inboundId: number): string {
@@ -90,7 +183,15 @@ export const INBOUND_JOB_OPTIONS = {
 
 /** False when Redis did not take the job within a short wait: sweep-inbound queues the stored message later. */
 export async function enqueueInbound(ctx: Pick<AppContext, 'queues'>, inboundId: number): Promise<boolean> {
-  return doneWithin(ctx.queues.inbound.add(JOBS.processInbound, { inboundId }, { jobId: inboundJobId(inboundId), ...INBOUND_JOB_OPTIONS }));
+  return enqueueInbounds(ctx, [inboundId]);
+}
+
+/** Queues several stored messages in one round trip; false as enqueueInbound. */
+export async function enqueueInbounds(ctx: Pick<AppContext, 'queues'>, inboundIds: number[]): Promise<boolean> {
+  if (inboundIds.length === 0) return true;
+  return doneWithin(
+    ctx.queues.inbound.addBulk(inboundIds.map((inboundId) => ({ name: JOBS.processInbound, data: { inboundId }, opts: { jobId: inboundJobId(inboundId), ...INBOUND_JOB_OPTIONS } }))),
+  );
 }
 
 // ---------------------------------------------------------------------------------------------

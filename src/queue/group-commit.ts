@@ -13,17 +13,21 @@ import type { AppContext } from '../context.js';
 
 export type BatchOutcome<R> = { ok: true; outcome: R } | { ok: false; error: Error };
 
-export interface Batcher<R> {
-  /** Resolves with this id's outcome once its batch has committed; rejects with its error. */
-  submit(id: number): Promise<R>;
+export interface Batcher<R, T = number> {
+  /** Resolves with this item's outcome once its batch has committed; rejects with its error. */
+  submit(id: T): Promise<R>;
 }
 
-export function createBatcher<R>(
-  run: (ids: number[]) => Promise<BatchOutcome<R>[]>,
+/**
+ * Items are ids (the same id twice never goes in one batch) or requests (objects: each one its
+ * own item). `run` gives one outcome per item, in order.
+ */
+export function createBatcher<R, T = number>(
+  run: (ids: T[]) => Promise<BatchOutcome<R>[]>,
   options: { maxBatch: number; maxInFlight?: number },
-): Batcher<R> {
+): Batcher<R, T> {
   const maxInFlight = options.maxInFlight ?? 1;
-  const waiting: { id: number; resolve: (r: R) => void; reject: (e: Error) => void }[] = [];
+  const waiting: { id: T; resolve: (r: R) => void; reject: (e: Error) => void }[] = [];
   let inFlight = 0;
   let scheduled = false;
 
@@ -31,7 +35,7 @@ export function createBatcher<R>(
     // One id at most once per batch: a second submit of the same id waits for a later batch
     // (which then finds the message already processed).
     const batch: typeof waiting = [];
-    const ids = new Set<number>();
+    const ids = new Set<T>();
     for (let i = 0; i < waiting.length && batch.length < options.maxBatch; ) {
       if (ids.has(waiting[i]!.id)) {
         i++;
@@ -95,7 +99,7 @@ export function grouped<R>(run: (ids: number[]) => Promise<R[]>, maxBatch = 200)
  * One value per database pool, made on first use. A job gets its own copy of the context but
  * shares its `sql`: a batcher kept per pool gathers the ids of every job the worker runs.
  */
-export function onePerPool<T>(make: (ctx: AppContext) => T): (ctx: AppContext) => T {
+export function onePerPool<T, C extends Pick<AppContext, 'sql'> = AppContext>(make: (ctx: C) => T): (ctx: C) => T {
   const made = new WeakMap<AppContext['sql'], T>();
   return (ctx) => {
     let value = made.get(ctx.sql);

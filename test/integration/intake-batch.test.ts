@@ -257,4 +257,31 @@ describe('failures and repeats', () => {
     const answered = await service.ctx.sql`select count(*)::int as n from outbound_messages where to_address like 'file-%@exemple.fr'`;
     expect(answered[0]!.n).toBe(24);
   });
+
+  it('messages arriving at the same time are stored together, each once: a copy in the same burst finds the first', async () => {
+    const earlier = email({ from: 'Avant <avant@exemple.fr>', body: 'Bonjour, nous montons une épicerie coopérative à Die et cherchons des bénévoles.' });
+    const before = await ingestRaw(service.ctx, earlier, { channel: 'webhook' });
+    const raws = Array.from({ length: 10 }, (_, i) => email({
+      from: `Rafale ${i} <rafale-${i}@exemple.fr>`,
+      body: `Bonjour, je porte le projet ${i} : un repair café à Crest, et je cherche des bricoleuses et bricoleurs.`,
+    }));
+    // A provider retrying its webhook delivers raws[0] twice in the same burst, and `earlier` again.
+    const burst = [...raws, raws[0]!, earlier];
+    const results = await Promise.all(burst.map((raw) => ingestRaw(service.ctx, raw, { channel: 'webhook' })));
+    expect(results.slice(0, 10).every((r) => r.created)).toBe(true);
+    expect(new Set(results.slice(0, 10).map((r) => r.id)).size).toBe(10);
+    expect(results[10]).toMatchObject({ id: results[0]!.id, created: false });
+    expect(results[11]).toMatchObject({ id: before.id, created: false });
+    const ids = results.slice(0, 10).map((r) => r.id);
+    // One statement, one commit: a row's received_at is its transaction's start.
+    const [commits] = await service.ctx.sql`select count(distinct received_at)::int as n from inbound_messages where id = any(${ids}::bigint[])`;
+    expect(commits!.n).toBeLessThan(10);
+    await waitFor(async () => {
+      const [left] = await service.ctx.sql`select count(*)::int as n from inbound_messages where id = any(${[...ids, before.id]}::bigint[]) and status <> 'processed'`;
+      return left!.n === 0 || undefined;
+    }, 30_000, 'the burst processed');
+    const answered = await service.ctx.sql`select to_address, count(*)::int as n from outbound_messages where to_address like 'rafale-%@exemple.fr' group by 1`;
+    expect(answered).toHaveLength(10);
+    expect(answered.every((a) => a.n === 1)).toBe(true);
+  });
 });

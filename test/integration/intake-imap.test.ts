@@ -59,7 +59,10 @@ describe('IMAP polling (Dovecot)', () => {
     const broken = {
       ...service.ctx,
       // The database refuses the insert (down, full…): the poll must fail before marking anything.
-      sql: Object.assign(() => Promise.reject(new Error('database unavailable')), { begin: () => Promise.reject(new Error('database unavailable')) }) as unknown as typeof service.ctx.sql,
+      // A query (a tagged template) fails; sql(rows, …columns) only builds part of one, as in postgres.js.
+      sql: Object.assign((first: unknown) => (Array.isArray(first) && 'raw' in first ? Promise.reject(new Error('database unavailable')) : {}), {
+        begin: () => Promise.reject(new Error('database unavailable')),
+      }) as unknown as typeof service.ctx.sql,
     };
     await expect(pollImapOnce(broken, { url: imapUrl, folder: 'INBOX' })).rejects.toThrow('database unavailable');
     const unmarked = (await dovecot.flags()).filter((m) => !m.flags.includes(STORED_KEYWORD));
