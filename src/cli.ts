@@ -31,12 +31,9 @@ async function runService(parts: { web: boolean; workers: boolean }): Promise<nu
   const config = loadConfig();
   const log = createLogger(config.logLevel);
   const service = await startService(config, log, parts);
-  log.info({ url: service.url ?? undefined, outbox: config.smtpUrl ? undefined : `${config.publicUrl}/outbox` }, 'maillage is running');
-  if (service.url) {
-    process.stdout.write(`\nmaillage est prêt : ${config.publicUrl}\n`);
-    if (!config.smtpUrl) process.stdout.write(`Aucun SMTP configuré : les e-mails sont gardés dans ${config.publicUrl}/outbox\n\n`);
-  }
-  await new Promise<void>((resolve) => {
+  // The signal handlers are in place before the process says it is ready: a supervisor (or a
+  // test) that stops it the moment it reads "prêt" must get a clean stop, not a kill.
+  const stopped = new Promise<void>((resolve) => {
     const shutdown = (signal: string) => {
       log.info({ signal }, 'stopping');
       // A second signal, or a stop that hangs, ends the process anyway.
@@ -49,6 +46,12 @@ async function runService(parts: { web: boolean; workers: boolean }): Promise<nu
     process.once('SIGTERM', shutdown);
     process.once('SIGINT', shutdown);
   });
+  log.info({ url: service.url ?? undefined, outbox: config.smtpUrl ? undefined : `${config.publicUrl}/outbox` }, 'maillage is running');
+  if (service.url) {
+    process.stdout.write(`\nmaillage est prêt : ${config.publicUrl}\n`);
+    if (!config.smtpUrl) process.stdout.write(`Aucun SMTP configuré : les e-mails sont gardés dans ${config.publicUrl}/outbox\n\n`);
+  }
+  await stopped;
   return 0;
 }
 
