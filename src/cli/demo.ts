@@ -256,6 +256,7 @@ export async function run(args: string[]): Promise<number> {
   // Links in emails point where this server really listens (PORT=0 picks a free port).
   if (!env.PUBLIC_URL && service.url) (config as { publicUrl: string }).publicUrl = service.url;
   const ctx = service.ctx;
+  let stopped: Promise<void> | null = null;
   try {
     const loaded = await loadDemoData(ctx);
     await ingestRaw(ctx, demoQuestion(config), { channel: 'cli' });
@@ -302,6 +303,17 @@ export async function run(args: string[]): Promise<number> {
       args.includes('--no-serve') ? '  (--no-serve : le serveur s’arrête ; relancez « npm run demo » pour ouvrir ces liens.)' : '  Ctrl+C pour arrêter.',
       '',
     );
+    // The signal handlers are in place before the lines that say the demo is ready (see runService).
+    if (!args.includes('--no-serve')) {
+      stopped = new Promise<void>((resolve) => {
+        const shutdown = () => {
+          setTimeout(() => process.exit(1), 9_000).unref();
+          service.stop().then(resolve, () => resolve());
+        };
+        process.once('SIGTERM', shutdown);
+        process.once('SIGINT', shutdown);
+      });
+    }
     process.stdout.write(lines.join('\n'));
   } catch (err) {
     await service.stop().catch(() => {});
@@ -312,14 +324,7 @@ export async function run(args: string[]): Promise<number> {
     await service.stop();
     return 0;
   }
-  await new Promise<void>((resolve) => {
-    const shutdown = () => {
-      setTimeout(() => process.exit(1), 9_000).unref();
-      service.stop().then(resolve, () => resolve());
-    };
-    process.once('SIGTERM', shutdown);
-    process.once('SIGINT', shutdown);
-  });
+  await stopped;
   process.stdout.write('Démo arrêtée.\n');
   return 0;
 }
