@@ -9,14 +9,11 @@ import { detectCategories, detectRole, foldText, GREETING_RE } from './lexicon.j
 
 /** The part of the gazetteer (src/geo) extraction needs; the real one satisfies it. */
 export interface PlaceFinder {
-  findPlacesInText(text: string): PlaceMentionLike[];
-  /** The département a text names ("dans le Finistère", "(29)"), if the gazetteer offers it. */
-  findDepartement?(text: string): DepartementMentionLike | null;
   /**
-   * Both at once, from one reading of the text (what the two above return, departements best
-   * first), if the gazetteer offers it: reading a text is most of what extraction costs.
+   * The communes a text mentions and the départements it names ("dans le Finistère", "(29)"),
+   * best first, from one reading of the text: reading is most of what extraction costs.
    */
-  scan?(text: string): { places: PlaceMentionLike[]; departements: DepartementMentionLike[] };
+  scan(text: string): { places: PlaceMentionLike[]; departements: DepartementMentionLike[] };
 }
 export interface CommuneLike {
   code: string;
@@ -259,43 +256,21 @@ interface PlaceReader {
   departement(text: string): DepartementMentionLike | null;
 }
 
-/**
- * The gazetteer as findPlace uses it. With `scan`, each distinct text is read once for both
- * questions (the description is asked for its places and its département); without it, the
- * two separate methods are asked, as any PlaceFinder allows.
- */
+/** The gazetteer as findPlace uses it: each distinct text read once for both questions. */
 function placeReader(gazetteer: PlaceFinder): PlaceReader {
-  if (gazetteer.scan) {
-    const scans = new Map<string, ReturnType<NonNullable<PlaceFinder['scan']>> | null>();
-    const scan = (text: string) => {
-      if (!scans.has(text)) {
-        try {
-          scans.set(text, gazetteer.scan!(text));
-        } catch {
-          scans.set(text, null);
-        }
+  const scans = new Map<string, ReturnType<PlaceFinder['scan']> | null>();
+  const scan = (text: string) => {
+    if (!scans.has(text)) {
+      try {
+        scans.set(text, gazetteer.scan(text));
+      } catch {
+        scans.set(text, null);
       }
-      return scans.get(text)!;
-    };
-    return {
-      places: (text) => scan(text)?.places ?? [],
-      departement: (text) => scan(text)?.departements[0] ?? null,
-    };
-  }
+    }
+    return scans.get(text)!;
+  };
   return {
-    places(text) {
-      try {
-        return gazetteer.findPlacesInText(text);
-      } catch {
-        return [];
-      }
-    },
-    departement(text) {
-      try {
-        return gazetteer.findDepartement?.(text) ?? null;
-      } catch {
-        return null;
-      }
-    },
+    places: (text) => scan(text)?.places ?? [],
+    departement: (text) => scan(text)?.departements[0] ?? null,
   };
 }

@@ -32,7 +32,7 @@ function message(text: string, from: { address: string; name: string } | null = 
 /** A gazetteer that knows a handful of places, each written as in the text. */
 function fakeGazetteer(places: Record<string, { code: string; name: string; departement: string; postcodes: string[] }[]>): PlaceFinder {
   return {
-    findPlacesInText(text: string): PlaceMentionLike[] {
+    scan(text: string) {
       const out: PlaceMentionLike[] = [];
       for (const [written, communes] of Object.entries(places)) {
         const index = text.indexOf(written);
@@ -41,7 +41,7 @@ function fakeGazetteer(places: Record<string, { code: string; name: string; depa
           out.push({ commune: { ...c, lat: 45, lon: 5 }, postcode: c.postcodes.length === 1 ? c.postcodes[0]! : null, index, length: written.length, via: 'name', confidence: 0.8 });
         }
       }
-      return out;
+      return { places: out, departements: [] };
     },
   };
 }
