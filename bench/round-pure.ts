@@ -20,6 +20,7 @@ import { looksLikeDuplicate, scorePair } from '../src/match/score.js';
 import { analyse } from '../src/match/text.js';
 import type { MatchInput } from '../src/match/population.js';
 import { generateProfiles } from './synthetic.js';
+import { fmt as format, table } from './format.js';
 
 interface SizeResult {
   size: number;
@@ -163,15 +164,7 @@ function runChild(args: string[]): unknown {
   return JSON.parse(output.trim().split('\n').pop()!);
 }
 
-function format(value: number, digits = 0): string {
-  return value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
-}
 
-function table(headers: string[], rows: string[][]): string {
-  const widths = headers.map((h, k) => Math.max(h.length, ...rows.map((r) => r[k]!.length)));
-  const line = (cells: string[]) => cells.map((c, k) => (k === 0 ? c.padEnd(widths[k]!) : c.padStart(widths[k]!))).join('  ');
-  return [line(headers), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
-}
 
 async function main(): Promise<void> {
   const [mode, arg1, arg2] = process.argv.slice(2);

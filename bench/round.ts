@@ -28,6 +28,7 @@ import { writeRoundResult, type StoredRoundReport } from '../src/round/run.js';
 import { runRoundTask } from '../src/round/thread.js';
 import { fillProfiles } from './round-fill.js';
 import { generateProfiles } from './synthetic.js';
+import { fmt, table } from './format.js';
 
 const BASE_DB = process.env.BENCH_DATABASE_URL ?? 'postgres://127.0.0.1:5432/postgres';
 const REDIS = process.env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -217,15 +218,7 @@ async function twoWorkers(url: string, shards: number): Promise<{ ms: number; re
   return { ms, report: row.report as StoredRoundReport, samePairs, singlePairs: single.size, shardedPairs: shardedRows.length };
 }
 
-function fmt(value: number, digits = 0): string {
-  return value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
-}
 
-function table(headers: string[], rows: string[][]): string {
-  const widths = headers.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c]!.length)));
-  const line = (cells: string[]) => `| ${cells.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join(' | ')} |`;
-  return [line(headers), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...rows.map(line)].join('\n');
-}
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2);

@@ -15,6 +15,7 @@
 import { cpus, loadavg } from 'node:os';
 import { startTestService } from '../test/helpers/context.js';
 import { answerState, FIRST_ANSWER_SHARE, loadPhase, requestsFor, seedAnswerableIntroductions, spread, type PhaseResult } from '../test/helpers/load.js';
+import { fmt, table } from './format.js';
 
 function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -27,15 +28,7 @@ const PAIRS = arg('pairs', 2000);
 const CONNECTIONS = arg('connections', 40);
 const INSTANCES = arg('instances', 40);
 
-function fmt(value: number, digits = 0): string {
-  return value.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
-}
 
-function table(headers: string[], rows: string[][]): string {
-  const widths = headers.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c]!.length)));
-  const line = (cells: string[]) => `| ${cells.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join(' | ')} |`;
-  return [line(headers), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...rows.map(line)].join('\n');
-}
 
 async function main(): Promise<void> {
   const service = await startTestService({}, { web: true, workers: false, schedules: false });
