@@ -96,14 +96,18 @@ export async function startMaillage(command: 'worker' | 'start' | 'web', env: Re
 
 // --- a private Redis ------------------------------------------------------------------------
 
-export interface PrivateRedis {
+/** A server of our own, on a random port, that a test may stop and start again. */
+export interface PrivateServer {
   port: number;
+  /** redis://… or postgres://… (its `postgres` database, trust authentication). */
   url: string;
   stop(): Promise<void>;
   start(): Promise<void>;
   /** Stops and removes its files. */
   destroy(): Promise<void>;
 }
+
+export type PrivateRedis = PrivateServer;
 
 /**
  * redis-server on a random port, configured as docker-compose.yml runs it in production: an
@@ -162,14 +166,7 @@ function pgBin(): string {
   return `/usr/lib/postgresql/${majors[0]}/bin`;
 }
 
-export interface PrivatePostgres {
-  port: number;
-  /** postgres://… of the cluster's `postgres` database (trust authentication). */
-  url: string;
-  stop(): Promise<void>;
-  start(): Promise<void>;
-  destroy(): Promise<void>;
-}
+export type PrivatePostgres = PrivateServer;
 
 function asPostgres(args: string[]): void {
   const r = spawnSync('runuser', ['-u', 'postgres', '--', ...args], { encoding: 'utf8' });
