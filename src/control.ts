@@ -42,9 +42,10 @@ export async function markBounced(db: Db, email: string, detail: { status: strin
 }
 
 /**
- * Erases a person's personal data everywhere: profile, raw inbound mail, the outbox, free
- * text about them in introductions. The people row stays as an anonymous tombstone (no email,
- * no name) so that counts and the other person's history keep their meaning.
+ * Erases a person's personal data everywhere: profile, raw inbound mail, the outbox (référents'
+ * digests included), free text about them in introductions. The people row stays as an
+ * anonymous tombstone (no email, no name) so that counts and the other person's history keep
+ * their meaning.
  * Returns the address that was erased (to send the confirmation), or null if nothing to do.
  */
 export async function erasePerson(db: Db, personId: number, source: string): Promise<string | null> {
@@ -67,6 +68,7 @@ export async function erasePerson(db: Db, personId: number, source: string): Pro
     where (i.person_a = ${personId} or i.person_b = ${personId})
       and split_part(o.idempotency_key, ':', 1) in ('proposal', 'reminder', 'followup', 'not-understood', 'answer-received', 'meeting')
       and split_part(o.idempotency_key, ':', 2) = i.id::text`;
+  await forgetInDigests(db, personId);
   await db`
     update introductions set explanation = '', shared_words = '{}',
       status = case when status = 'proposed' then 'expired' else status end,
@@ -78,4 +80,44 @@ export async function erasePerson(db: Db, personId: number, source: string): Pro
     where id = ${personId}`;
   await recordEvent(db, 'person.erased', personId, { source });
   return email;
+}
+
+/** What a stored référent digest says once a person it named has erased their data. */
+export const ERASED_DIGEST_NOTE =
+  'Ce récapitulatif a été effacé : une personne qu’il mentionnait a demandé la suppression de ses données.';
+
+/**
+ * The référents' digests that named this person (first name, commune, their words: recorded in
+ * referent_digests.person_ids) keep no trace of them. Whatever happens, the referent_digests row
+ * stays, with its week and counts (no personal data): the référent's history and the console's
+ * figures keep their meaning.
+ * - Delivered, or never to be delivered (sent, held in the outbox without SMTP, suppressed): the
+ *   référent has read it already, and re-rendering it without this person would store an email
+ *   nobody received. The stored copy's body becomes a short note; the subject (counts only) and
+ *   headers stay. The whole body goes, not just this person's lines: cutting them out of rendered
+ *   HTML is fragile, and the others named lose nothing (the copy is only our archive).
+ * - Not delivered yet (queued, sending, failed: a send job would still deliver it): deleted, as
+ *   the unsent emails of an introduction are above. Rebuilding it needs the week's facts and the
+ *   templates, which an erasure (one transaction) has not; and a digest waits in the outbox only
+ *   for the seconds before its send job, or while delivery is failing. The week is recorded as not sent; next week's digest comes as usual.
+ */
+async function forgetInDigests(db: Db, personId: number): Promise<void> {
+  const digests = await db`
+    update referent_digests set person_ids = '{}'
+    where person_ids @> array[${personId}]::bigint[] and outbound_id is not null
+    returning outbound_id`;
+  if (digests.length === 0) return;
+  const ids = db.array(digests.map((d) => d.outbound_id as number));
+  // The statuses a send job still claims (jobs/send-email.ts).
+  const unsent = await db`
+    delete from outbound_messages where id = any(${ids}::bigint[]) and status in ('queued', 'sending', 'failed')
+    returning id`;
+  if (unsent.length > 0) {
+    await db`
+      update referent_digests set sent = false, outbound_id = null
+      where outbound_id = any(${db.array(unsent.map((r) => r.id as number))}::bigint[])`;
+  }
+  await db`
+    update outbound_messages set html = ${`<p>${ERASED_DIGEST_NOTE}</p>`}, text_body = ${ERASED_DIGEST_NOTE}
+    where id = any(${ids}::bigint[])`;
 }

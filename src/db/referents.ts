@@ -104,14 +104,17 @@ export async function findDigest(db: Db, referentId: number, week: string): Prom
   return rows[0];
 }
 
-/** Records the week's digest; false when that week was already recorded (a retry, a second run). */
+/**
+ * Records the week's digest and the ids of the people it names (for erasure); false when that
+ * week was already recorded (a retry, a second run).
+ */
 export async function recordDigest(
   db: Db,
-  d: { referentId: number; week: string; sent: boolean; outboundId: number | null; counts: Record<string, number> },
+  d: { referentId: number; week: string; sent: boolean; outboundId: number | null; counts: Record<string, number>; personIds: number[] },
 ): Promise<boolean> {
   const rows = await db`
-    insert into referent_digests (referent_id, week, sent, outbound_id, counts)
-    values (${d.referentId}, ${d.week}, ${d.sent}, ${d.outboundId}, ${db.json(d.counts)})
+    insert into referent_digests (referent_id, week, sent, outbound_id, counts, person_ids)
+    values (${d.referentId}, ${d.week}, ${d.sent}, ${d.outboundId}, ${db.json(d.counts)}, ${db.array(d.personIds)}::bigint[])
     on conflict (referent_id, week) do nothing
     returning referent_id`;
   return rows.length > 0;

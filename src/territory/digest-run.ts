@@ -42,6 +42,7 @@ export function territoryOf(r: Pick<ReferentRow, 'departements' | 'commune_codes
 }
 
 interface PersonRowForDigest {
+  id: number;
   name: string | null;
   commune: string | null;
   departement: string | null;
@@ -53,7 +54,7 @@ interface PersonRowForDigest {
 
 function asPerson(r: PersonRowForDigest): DigestPerson {
   return {
-    name: r.name, commune: r.commune, departement: r.departement, role: r.role, categories: r.categories,
+    id: r.id, name: r.name, commune: r.commune, departement: r.departement, role: r.role, categories: r.categories,
     description: r.description, reason: r.reason ?? null,
   };
 }
@@ -72,7 +73,7 @@ export async function gatherDigestFacts(
   const limit = DIGEST_MAX_LISTED + 1;
 
   const newPeople = await db<PersonRowForDigest[]>`
-    select p.name, f.commune, f.departement, f.role, f.categories, f.description
+    select p.id, p.name, f.commune, f.departement, f.role, f.categories, f.description
     from people p join profiles f on f.person_id = p.id
     where p.status = 'active' and p.visible_to_referents
       and p.confirmed_at >= ${from} and p.confirmed_at < ${to} and ${inArea('f')}
@@ -105,7 +106,7 @@ export async function gatherDigestFacts(
       group by ru.person_id
       having count(*) = 3`;
     unmatched = await db<PersonRowForDigest[]>`
-      select p.name, f.commune, f.departement, f.role, f.categories, f.description, w.reason
+      select p.id, p.name, f.commune, f.departement, f.role, f.categories, f.description, w.reason
       from (${waiting}) w
       join people p on p.id = w.person_id join profiles f on f.person_id = p.id
       where p.status = 'active' and p.visible_to_referents and ${inArea('f')}
@@ -178,7 +179,7 @@ export async function sendReferentDigest(ctx: AppContext, referentId: number, no
     await tx`select pg_advisory_xact_lock(${7_204_140}::int, ${referent.id}::int)`;
     if (await findDigest(tx, referent.id, week)) return { state: 'already-done', week };
     if (digest.empty) {
-      await recordDigest(tx, { referentId: referent.id, week, sent: false, outboundId: null, counts });
+      await recordDigest(tx, { referentId: referent.id, week, sent: false, outboundId: null, counts, personIds: [] });
       return { state: 'nothing-new', week };
     }
     const mail = await writeEmail(tx, ctx, {
@@ -197,7 +198,7 @@ export async function sendReferentDigest(ctx: AppContext, referentId: number, no
       },
       extraHeaders: referentListUnsubscribeHeaders(ctx, referent.id),
     });
-    await recordDigest(tx, { referentId: referent.id, week, sent: true, outboundId: mail.id, counts });
+    await recordDigest(tx, { referentId: referent.id, week, sent: true, outboundId: mail.id, counts, personIds: digest.personIds });
     await recordEvent(tx, 'referent.digest', null, { referentId: referent.id, week, ...counts });
     return { state: 'sent', outboundId: mail.id, week };
   });

@@ -11,6 +11,8 @@ import { CATEGORY_SHORT_LABELS, isCategory, isRole, ROLE_LABELS } from '../vocab
 import { html, type SafeHtml } from '../web/html.js';
 
 export interface DigestPerson {
+  /** The person's id, recorded with the stored digest so an erasure can find it (never shown). */
+  id?: number;
   name: string | null;
   commune: string | null;
   departement: string | null;
@@ -48,6 +50,8 @@ export interface Digest {
   html: string;
   text: string;
   counts: { newTotal: number; newShown: number; introductions: number; meetings: number; unmatchedTotal: number; unmatchedShown: number };
+  /** The ids of the people the email names (listed with their details), each once. */
+  personIds: number[];
 }
 
 /** Listed in full up to this many; beyond, the rest is counted (an email is not a database). */
@@ -180,5 +184,7 @@ ${listedNew.length > 0 || (waitingIntro && listedUnmatched.length > 0) ? html`<p
   }
   if (listedNew.length > 0 || (waitingIntro && listedUnmatched.length > 0)) text.push(HELP_SENTENCE);
 
-  return { empty, subject, html: bodyHtml, text: text.join('\n').trimEnd(), counts };
+  const named = [...listedNew, ...(waitingIntro ? listedUnmatched : [])];
+  const personIds = [...new Set(named.flatMap((p) => (p.id === undefined ? [] : [p.id])))];
+  return { empty, subject, html: bodyHtml, text: text.join('\n').trimEnd(), counts, personIds };
 }

@@ -543,7 +543,8 @@ describe('links that are not what they claim', () => {
     const cases: [string, number, string][] = [
       [good.slice(0, -2) + (good.endsWith('AA') ? 'BB' : 'AA'), 400, 'abîmé'],
       [createToken('another-secret-0123456789', { k: 'answer', p: rose.id, i: introId, a: 'accepted' }, 3600), 400, 'abîmé'],
-      [createToken(config.secret, { k: 'answer', p: rose.id, i: introId, a: 'accepted' }, -60), 400, 'expiré'],
+      // Genuine but too old: 410 Gone, with what to do instead.
+      [createToken(config.secret, { k: 'answer', p: rose.id, i: introId, a: 'accepted' }, -60), 410, 'répondez simplement à l’e-mail qui contenait ce lien'],
       // A valid signature for someone who is not part of this introduction.
       [createToken(config.secret, { k: 'answer', p: yann.id + 100_000, i: introId, a: 'accepted' }, 3600), 404, 'ne correspond plus'],
       // An unsubscribe token used as an answer.

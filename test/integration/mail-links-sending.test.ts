@@ -52,8 +52,9 @@ describe('links already sent, and links altered', () => {
     expect(pause.body).toContain('Faire une pause d');
     // Expired, as they will all be two years after the switch: the usual French page.
     const expired = await get(`/desinscription?t=${encodeURIComponent(jsonToken({ k: 'unsubscribe', p: person.id, e: e - 60 * 86_400 }))}`);
-    expect(expired.status).toBe(400);
+    expect(expired.status).toBe(410);
     expect(expired.body).toContain('Ce lien a expiré');
+    expect(expired.body).toContain('répondez simplement à l’e-mail qui contenait ce lien');
   });
 
   it('a pause link rewritten into an erase link gets the "abîmé" page and erases nothing', async () => {

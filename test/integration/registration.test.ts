@@ -192,9 +192,12 @@ describe('registration by web form, with double opt-in', () => {
       expect(res.body).toContain('abîmé');
     }
     const expired = createToken(service.ctx.config.secret, { k: 'confirm', p: person.id, n: person.confirm_nonce }, -10);
+    // 410 Gone: the link was genuine, its time is over; the page says how to get a new one.
     const res = await browser.get(`/confirmer?t=${encodeURIComponent(expired)}`);
-    expect(res.status).toBe(400);
+    expect(res.status).toBe(410);
     expect(res.body).toContain('expiré');
+    expect(res.body).toContain('vous recevrez un nouveau lien');
+    expect((await browser.post('/confirmer', { t: expired })).status).toBe(410);
     expect((await personByEmail('html@example.org')).status).toBe('pending');
   });
 

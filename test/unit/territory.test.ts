@@ -63,6 +63,16 @@ describe('the digest', () => {
     expect(d.text).not.toContain('TOUJOURS SANS PROPOSITION');
     expect(buildDigest({ ...facts, unmatched: [person], unmatchedTotal: 1, roundsDone: 3 }).text).toContain('TOUJOURS SANS PROPOSITION APRÈS TROIS TOURS (1)');
   });
+
+  it('records the ids of exactly the people it names (for erasure), each once', () => {
+    const someone = (id: number, name: string) => ({ id, name, commune: 'Die', departement: '26', role: 'porteur', categories: [], description: '' });
+    const untold = { name: null, commune: null, departement: null, role: null, categories: [], description: '' };
+    const week = { ...facts, newPeople: [someone(1, 'Anne'), someone(2, 'Bao'), untold], newTotal: 3, unmatched: [someone(2, 'Bao'), someone(3, 'Cyril')], unmatchedTotal: 2 };
+    expect(buildDigest(week).personIds).toEqual([1, 2, 3]);
+    // Before three rounds the unmatched are not named, so not recorded either.
+    expect(buildDigest({ ...week, roundsDone: 2 }).personIds).toEqual([1, 2]);
+    expect(buildDigest(facts).personIds).toEqual([]);
+  });
 });
 
 describe('helpers', () => {

@@ -14,7 +14,8 @@ import { html, type SafeHtml } from '../html.js';
 import { page } from '../layout.js';
 
 export const LINK_ERRORS: Record<string, { status: number; title: string; text: string }> = {
-  expired: { status: 400, title: 'Ce lien a expiré', text: 'Pour votre sécurité, nos liens ne restent valables qu’un temps. Utilisez le lien du dernier e-mail reçu de maillage, ou répondez simplement à cet e-mail.' },
+  // 410 Gone: the link was good, its time is over (tampered or cut links stay 400).
+  expired: { status: 410, title: 'Ce lien a expiré', text: 'Pour votre sécurité, nos liens ne restent valables qu’un temps. Utilisez le lien d’un e-mail plus récent de maillage, ou répondez simplement à l’e-mail qui contenait ce lien, en quelques mots (« oui », « non », « pause », « stop »…) : nous nous en occupons.' },
   tampered: { status: 400, title: 'Ce lien est incomplet ou abîmé', text: 'Le lien a peut-être été coupé par votre messagerie. Copiez-le en entier depuis l’e-mail, ou répondez simplement à cet e-mail.' },
   malformed: { status: 400, title: 'Ce lien est incomplet ou abîmé', text: 'Le lien a peut-être été coupé par votre messagerie. Copiez-le en entier depuis l’e-mail, ou répondez simplement à cet e-mail.' },
   unknown: { status: 404, title: 'Ce lien ne correspond plus à rien', text: 'La proposition ou l’inscription qu’il concerne n’existe plus (elle a peut-être été effacée).' },

@@ -132,6 +132,11 @@ const INVALID_LINK_MESSAGES: Record<string, { title: string; text: string }> = {
   unknown: { title: 'Ce lien ne correspond à aucune inscription', text: 'L’inscription a peut-être été effacée. Vous pouvez vous inscrire à nouveau.' },
 };
 
+/** 410 Gone for a link whose time is over (the text says what to do); 400 for a damaged or stale one. */
+function invalidLinkStatus(error: string): number {
+  return error === 'expired' ? 410 : 400;
+}
+
 function invalidLinkPage(error: string): string {
   const m = INVALID_LINK_MESSAGES[error] ?? INVALID_LINK_MESSAGES.malformed!;
   return page(m.title, html`<h1>${m.title}</h1><p>${m.text}</p><p><a class="button" href="/">Revenir à l’inscription</a></p>`);
@@ -189,7 +194,7 @@ export function registerRoutes(ctx: AppContext, geocode: Geocoder): Router {
     const token = req.query.t;
     const check = await checkConfirmation(ctx, token);
     if (check.state === 'invalid') {
-      res.status(400).type('html').send(invalidLinkPage(check.error));
+      res.status(invalidLinkStatus(check.error)).type('html').send(invalidLinkPage(check.error));
       return;
     }
     if (check.state === 'already-confirmed') {
@@ -210,7 +215,7 @@ export function registerRoutes(ctx: AppContext, geocode: Geocoder): Router {
     const token = (req.body as Record<string, unknown> | undefined)?.t;
     const result = await confirmRegistration(ctx, token);
     if (result.state === 'invalid') {
-      res.status(400).type('html').send(invalidLinkPage(result.error));
+      res.status(invalidLinkStatus(result.error)).type('html').send(invalidLinkPage(result.error));
       return;
     }
     if (result.state === 'already-confirmed') {
