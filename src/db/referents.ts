@@ -77,10 +77,26 @@ export async function unsubscribeReferent(db: Db, id: number): Promise<boolean> 
   return rows.length > 0;
 }
 
-/** Deletes the référent and the record of their digests (their name and address go with it). */
-export async function deleteReferent(db: Db, id: number): Promise<boolean> {
-  const rows = await db`delete from referents where id = ${id} returning id`;
-  return rows.length > 0;
+/** Our emails to a référent in that role: a reply in their thread is about the digest. */
+export const REFERENT_TEMPLATES = ['referent-digest', 'referent-confirm', 'ack-referent-stop', 'ack-referent-pause'];
+
+/**
+ * Deletes the référent, the record of their digests and the mail exchanged with them in that
+ * role: the digests we sent them (they greet them by name), our answers to them, and what they
+ * wrote to us, as far as none of it belongs to a registration at the same address. `keepInboundId`: the message being processed right now (their
+ * SUPPRIMER), which intake still has to close; it is the record of their request.
+ */
+export async function deleteReferent(db: Db, id: number, options: { keepInboundId?: number } = {}): Promise<boolean> {
+  const rows = await db`delete from referents where id = ${id} returning email`;
+  if (rows.length === 0) return false;
+  const email = rows[0]!.email as string;
+  await db`
+    delete from outbound_messages
+    where lower(to_address) = lower(${email}) and (template = any(${REFERENT_TEMPLATES}::text[]) or person_id is null)`;
+  await db`
+    delete from inbound_messages
+    where from_address = ${email} and person_id is null and id <> ${options.keepInboundId ?? 0}`;
+  return true;
 }
 
 export async function listReferents(db: Db): Promise<ReferentListRow[]> {

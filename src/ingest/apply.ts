@@ -11,6 +11,7 @@ import { pausePerson, unsubscribePerson, markBounced } from '../control.js';
 import type { Db, TransactionSql } from '../db/client.js';
 import { recordEvent } from '../db/events.js';
 import { getOutbound } from '../db/outbound.js';
+import { deleteReferent, REFERENT_TEMPLATES, unsubscribeReferent, type ReferentRow } from '../db/referents.js';
 import { findNetworkBySlug, getProfile, setPendingUpdate, upsertProfile, type PersonRow, type ProfileInput, type ProfileRow } from '../db/people.js';
 import { departementName, placeWords } from '../geo/index.js';
 import { handleIntroReply } from '../introductions/reply.js';
@@ -21,6 +22,7 @@ import type { NewOutbound } from '../db/outbound.js';
 import type { TemplateVars } from '../mail/templates.js';
 import { analyse } from '../match/text.js';
 import { confirmationUrl } from '../registration.js';
+import { referentUnsubscribeUrl } from '../territory/referents.js';
 import { CATEGORY_SHORT_LABELS, isCategory, type Role } from '../vocabulary.js';
 import { escapeHtml } from '../web/html.js';
 import type { Classification } from './classify.js';
@@ -608,6 +610,22 @@ async function applyCommand(env: Env, done: Done): Promise<Decision> {
   const { tx, ctx, c } = env;
   const person = env.personLoaded ? env.person : await lockPerson(tx, env.from);
   const live = person && (person.status === 'pending' || person.status === 'active');
+  const referent = await referentOf(env);
+  // A référent·e is not a person (docs/ARCHITECTURE.md): the same address may be either, or
+  // both. A command answering one of our emails to the référent (their digest, their
+  // confirmation, our answer about them) is about the digest; so is a command from an address
+  // that is only a référent. Otherwise it is about the registration, as it always was: a person
+  // who writes STOP most likely means the proposals, and stopping the digest they did not name
+  // would surprise them as much; their answer says how to stop the digest too. When their
+  // registration already ended, the digest is all there is left to stop (STOP, PAUSE); an
+  // erasure still goes to the registration, whose data matters most (its answer says how to
+  // erase the référent too).
+  const forReferent = referent !== undefined && (
+    referent.in_thread || !person || (!live && referent.status !== 'unsubscribed' && c.command !== 'erase')
+  );
+  if (forReferent) return applyReferentCommand(env, done, referent, person?.id ?? null);
+  const alsoReferent = alsoReferentNote(referent !== undefined && referent.status !== 'unsubscribed');
+
   const notRegistered = async (action: string, followUp: string) => {
     const mail = await answer(env, 'ack-not-registered', { action, followUp }, { personId: null, limitReason: `not-registered-${c.command}` });
     return done(`kept for the operator: no registration at this address${mail ? '' : ' (already answered today)'}`, { forOperator: true, mails: mail ? [mail] : [] });
@@ -618,7 +636,7 @@ async function applyCommand(env: Env, done: Done): Promise<Decision> {
       return notRegistered('arrêter', 'Si vous ne souhaitez plus recevoir le bulletin, nous transmettons votre demande à l’équipe qui l’envoie.');
     }
     const changed = live ? await unsubscribePerson(tx, person.id, 'email') : false;
-    const mail = await answer(env, 'ack-stop', { eraseUrl: eraseUrl(ctx.config, person.id) }, { personId: person.id, limitReason: changed ? undefined : 'stop-again' });
+    const mail = await answer(env, 'ack-stop', { eraseUrl: eraseUrl(ctx.config, person.id), ...alsoReferent }, { personId: person.id, limitReason: changed ? undefined : 'stop-again' });
     // The bulletin's own list is kept elsewhere: the operator passes the request on.
     return done(changed ? 'unsubscribed' : 'already unsubscribed', { personId: person.id, forOperator: true, mails: mail ? [mail] : [] });
   }
@@ -627,7 +645,7 @@ async function applyCommand(env: Env, done: Done): Promise<Decision> {
     if (!person || !live) return notRegistered('mettre en pause', 'Si c’est le bulletin que vous souhaitez mettre en pause, nous transmettons votre demande à l’équipe qui l’envoie.');
     const until = new Date(Date.now() + PAUSE_DAYS_BY_EMAIL * 86_400_000);
     await pausePerson(tx, person.id, until, 'email');
-    const mail = await answer(env, 'ack-pause', { until: frenchFullDate(until) }, { personId: person.id });
+    const mail = await answer(env, 'ack-pause', { until: frenchFullDate(until), ...alsoReferent }, { personId: person.id });
     return done(`paused until ${until.toISOString().slice(0, 10)}`, { personId: person.id, mails: mail ? [mail] : [] });
   }
 
@@ -641,10 +659,71 @@ async function applyCommand(env: Env, done: Done): Promise<Decision> {
   const mail = await answer(
     env,
     'ack-erase',
-    { eraseUrl: eraseUrl(ctx.config, person.id), validDays: Math.round(LINK_TTL_SECONDS.erase / 86_400) },
+    { eraseUrl: eraseUrl(ctx.config, person.id), validDays: Math.round(LINK_TTL_SECONDS.erase / 86_400), ...alsoReferent },
     { personId: person.id, limitReason: 'erase' },
   );
   return done('erasure link sent', { personId: person.id, mails: mail ? [mail] : [] });
+}
+
+// --- référent·es -----------------------------------------------------------------------------
+
+interface SenderReferent extends Pick<ReferentRow, 'id' | 'name' | 'status'> {
+  /** The message answers one of REFERENT_TEMPLATES. */
+  in_thread: boolean;
+}
+
+/** The référent with the sender's address, if any, and whether the message answers our emails to them. */
+async function referentOf(env: Env): Promise<SenderReferent | undefined> {
+  const refs = [env.msg.inReplyTo, ...env.msg.references].filter((v): v is string => !!v).slice(0, 50);
+  const rows = await env.tx<SenderReferent[]>`
+    select id, name, status, exists (
+      select 1 from outbound_messages where message_id = any(${refs}::text[]) and template = any(${REFERENT_TEMPLATES}::text[])
+    ) as in_thread
+    from referents where email = ${env.from}`;
+  return rows[0];
+}
+
+/**
+ * STOP, PAUSE or SUPPRIMER from a référent: the same change as the link in their digest, recorded
+ * the same way. The From passed the checks every command passes (a From that DMARC says is
+ * forged never gets here), so it is believed as a person's STOP is.
+ */
+async function applyReferentCommand(env: Env, done: Done, referent: SenderReferent, personId: number | null): Promise<Decision> {
+  const { tx, ctx, c } = env;
+  const greetingName = referent.name;
+  // Not in the thread of the digest: they may have meant the bulletin of a partner network, which
+  // is sent from elsewhere; the operator sees it, as a person's STOP.
+  const forOperator = !referent.in_thread;
+
+  if (c.command === 'erase') {
+    // Unlike a person's (see applyCommand), done at once: the row holds only what the operator
+    // typed (name, address, territory), nothing the référent wrote, and the operator can add
+    // them again in one command; the answer goes to the real mailbox, so its owner hears of any
+    // request they did not make. Their digests' records go with the row (on delete cascade).
+    if (await deleteReferent(tx, referent.id, { keepInboundId: env.row.id })) await recordEvent(tx, 'referent.erased', null, { referentId: referent.id, source: 'email' });
+    const mail = await answer(env, 'ack-referent-erase', {}, { personId, greetingName, limitReason: 'referent-erase' });
+    return done('référent erased (name, address, territory)', { personId, forOperator, mails: mail ? [mail] : [] });
+  }
+
+  // PAUSE stops the digest too: a référent has no pause to come back from (no date, no column),
+  // and keeping on sending what they asked to stop would be the worse answer. The answer says
+  // so, and how to come back: a reply, which the operator reads.
+  const stopped = await unsubscribeReferent(tx, referent.id);
+  if (stopped) await recordEvent(tx, 'referent.unsubscribed', null, { referentId: referent.id, source: 'email' });
+  const template = c.command === 'pause' ? 'ack-referent-pause' : 'ack-referent-stop';
+  const mail = await answer(env, template, { unsubscribeUrl: referentUnsubscribeUrl(ctx, referent.id) }, {
+    personId, greetingName, limitReason: stopped ? undefined : 'referent-stop-again',
+  });
+  const what = `${stopped ? 'référent unsubscribed from the digest' : 'référent already unsubscribed from the digest'}${c.command === 'pause' ? ' (PAUSE: référent·es have no pause)' : ''}`;
+  return done(what, { personId, forOperator, mails: mail ? [mail] : [] });
+}
+
+const ALSO_REFERENT = 'Vous recevez aussi le récapitulatif de référent·e de votre territoire : cette demande ne le concerne pas. Pour l’arrêter, ou pour que nous effacions vos coordonnées de référent·e, répondez STOP ou SUPPRIMER à l’un de ces récapitulatifs (le lien en bas de chacun fonctionne aussi).';
+
+/** The sentence a person who is also a référent finds at the end of their answer (empty otherwise). */
+function alsoReferentNote(referent: boolean): { alsoReferentHtml: string; alsoReferentText: string } {
+  if (!referent) return { alsoReferentHtml: '', alsoReferentText: '' };
+  return { alsoReferentHtml: `<br><br>${escapeHtml(ALSO_REFERENT)}`, alsoReferentText: `\n\n${ALSO_REFERENT.replace(/’/g, "'")}` };
 }
 
 // --- registrations and profile updates --------------------------------------------------------

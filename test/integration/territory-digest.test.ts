@@ -194,6 +194,8 @@ describe('the weekly digest', () => {
     expect(erased.status).toBe(200);
     expect(erased.body).toContain('Vos coordonnées ont été effacées');
     expect(await getReferent(service.ctx.sql, camilleId)).toBeUndefined();
+    // "maillage ne garde plus ni votre nom ni votre adresse": nor the digests that greeted her.
+    expect((await outbox()).filter((m) => m.to === 'camille@exemple.org')).toEqual([]);
     const twice = await new Browser(service.url!).post('/referent/effacer', { t: token });
     expect(twice.body).toContain('Vos coordonnées ont été effacées');
   });
