@@ -40,6 +40,10 @@ export interface PlanRoundOptions extends CandidateOptions {
   describe?: (id: number) => string | null | undefined;
   /** Global document frequencies, when this round is one shard of a larger one. */
   termStats?: TermStats;
+  /** Called with the planned pairs as they are explained (see FinishRoundInput.onExplained). */
+  onExplained?: (pairs: PlannedPair[]) => void;
+  /** Pairs per onExplained call (default EXPLAIN_CHUNK). */
+  explainChunk?: number;
 }
 
 export interface PlannedPair {
@@ -233,6 +237,8 @@ function prepareRound(rows: readonly MatchInput[], options: PlanRoundOptions) {
     minScore: options.minScore,
     excludedPairs,
     describe: options.describe,
+    onExplained: options.onExplained,
+    explainChunk: options.explainChunk,
     now: options.now,
     warnings: shard.warnings,
     timingsMs: { population: afterPopulation - started, candidates: performance.now() - afterPopulation },
@@ -254,6 +260,14 @@ export interface FinishRoundInput {
   minScore?: number;
   excludedPairs?: Iterable<readonly [number, number]>;
   describe?: (id: number) => string | null | undefined;
+  /**
+   * Called with the planned pairs in chunks (selection order, each pair once) as soon as they are
+   * explained, before the plan is returned: the round job writes them while the rest are still
+   * being explained. The plan still holds every pair.
+   */
+  onExplained?: (pairs: PlannedPair[]) => void;
+  /** Pairs per onExplained call (default EXPLAIN_CHUNK). */
+  explainChunk?: number;
   now?: number;
   warnings?: readonly string[];
   /** Time already spent building the population and finding candidates. */
@@ -263,14 +277,31 @@ export interface FinishRoundInput {
 }
 
 /**
+ * Pairs explained (and handed to onExplained) at a time: small enough that the writing follows
+ * closely (about a tenth of a 100k round), large enough that each insert is a good batch.
+ */
+export const EXPLAIN_CHUNK = 4_096;
+
+function chunkSize(input: FinishRoundInput): number {
+  const size = input.explainChunk;
+  return typeof size === 'number' && Number.isInteger(size) && size > 0 ? size : EXPLAIN_CHUNK;
+}
+
+/**
  * The second half of a round, shared by planRound and by a parent merging shards: selection,
  * explanations of the selected pairs, reasons for everyone else, and the report.
  */
 export function finishRound(input: FinishRoundInput): RoundPlan {
   const chosen = chooseRoundPairs(input);
-  const inputs = explanationInputs(input.population, input.pairs, chosen.selection.selected, input.describe);
-  const explanations = inputs.map((one) => (one === null ? null : explainPair(one)));
-  return summariseRound(input, chosen, explanations);
+  const selected = chosen.selection.selected;
+  const planned: PlannedPair[] = [];
+  const size = chunkSize(input);
+  for (let start = 0; start < selected.length; start += size) {
+    const chunk = selected.slice(start, start + size);
+    const inputs = explanationInputs(input.population, input.pairs, chunk, input.describe);
+    handOver(input, planned, plannedPairs(input.pairs, chunk, inputs.map((one) => (one === null ? null : explainPair(one)))));
+  }
+  return summariseRound(input, chosen, planned);
 }
 
 /**
@@ -284,22 +315,33 @@ export async function finishRoundSharing(
 ): Promise<RoundPlan> {
   const chosen = chooseRoundPairs(input);
   const selected = chosen.selection.selected;
-  // Every other pair goes away (long and short descriptions spread evenly); the others are
-  // explained here one at a time, so their inputs never all sit in memory at once.
-  const awaySelected = selected.filter((_, n) => n % 2 === 1);
-  const awayInputs = explanationInputs(input.population, input.pairs, awaySelected, input.describe);
-  const pending = explainSome(awayInputs.filter((one): one is ExplainInput => one !== null));
-  const explanations: (Explanation | null)[] = new Array(selected.length).fill(null);
-  for (let n = 0; n < selected.length; n += 2) {
-    const [one] = explanationInputs(input.population, input.pairs, [selected[n]!], input.describe);
-    if (one) explanations[n] = explainPair(one);
+  const planned: PlannedPair[] = [];
+  const size = chunkSize(input);
+  for (let start = 0; start < selected.length; start += size) {
+    const chunk = selected.slice(start, start + size);
+    // Every other pair goes away (long and short descriptions spread evenly); the others are
+    // explained here one at a time, so their inputs never all sit in memory at once.
+    const awayInputs = explanationInputs(input.population, input.pairs, chunk.filter((_, n) => n % 2 === 1), input.describe);
+    const pending = explainSome(awayInputs.filter((one): one is ExplainInput => one !== null));
+    const explanations: (Explanation | null)[] = new Array(chunk.length).fill(null);
+    for (let n = 0; n < chunk.length; n += 2) {
+      const [one] = explanationInputs(input.population, input.pairs, [chunk[n]!], input.describe);
+      if (one) explanations[n] = explainPair(one);
+    }
+    const done = await pending;
+    let k = 0;
+    awayInputs.forEach((one, m) => {
+      if (one !== null) explanations[2 * m + 1] = done[k++] ?? null;
+    });
+    handOver(input, planned, plannedPairs(input.pairs, chunk, explanations));
   }
-  const done = await pending;
-  let k = 0;
-  awayInputs.forEach((one, m) => {
-    if (one !== null) explanations[2 * m + 1] = done[k++] ?? null;
-  });
-  return summariseRound(input, chosen, explanations);
+  return summariseRound(input, chosen, planned);
+}
+
+/** Adds a chunk of explained pairs to the plan and hands it to onExplained. */
+function handOver(input: FinishRoundInput, planned: PlannedPair[], chunk: PlannedPair[]): void {
+  for (const pair of chunk) planned.push(pair);
+  input.onExplained?.(chunk);
 }
 
 interface ChosenPairs {
@@ -327,10 +369,9 @@ function chooseRoundPairs(input: FinishRoundInput): ChosenPairs {
   return { selection, started, selectMs: afterSelect - beforeSelect, explainStarted: afterSelect };
 }
 
-function summariseRound(input: FinishRoundInput, chosen: ChosenPairs, explanations: readonly (Explanation | null)[]): RoundPlan {
+function summariseRound(input: FinishRoundInput, chosen: ChosenPairs, pairs: PlannedPair[]): RoundPlan {
   const { population } = input;
   const { selection, started } = chosen;
-  const pairs = plannedPairs(input.pairs, selection.selected, explanations);
   const afterExplain = performance.now();
 
   const statOf = new Map<number, { stats: PersonCandidateStats; k: number }>();

@@ -11,6 +11,7 @@ import {
   planRound,
   planRoundSharing,
   scoreShard,
+  type PlannedPair,
   type RoundPlan,
   type ShardBounds,
   type TermStats,
@@ -39,7 +40,7 @@ export interface ComputedPlan {
 }
 
 /** A whole round in one process: load, then planRound. */
-export async function computeSinglePlan(sql: Sql, settings: RoundSettings): Promise<ComputedPlan> {
+export async function computeSinglePlan(sql: Sql, settings: RoundSettings, onExplained?: (pairs: PlannedPair[]) => void): Promise<ComputedPlan> {
   const t0 = performance.now();
   // Three connections, three queries at once: PostgreSQL reads on one core while Node parses.
   const [rows, descriptions, excludedPairs] = await Promise.all([
@@ -56,6 +57,7 @@ export async function computeSinglePlan(sql: Sql, settings: RoundSettings): Prom
       excludedPairs,
       now: Date.now(),
       describe: (id: number) => descriptions.get(id),
+      onExplained,
     };
     const plan = helper ? await planRoundSharing(rows, options, helper) : planRound(rows, options);
     return { plan, timingsMs: { load: t1 - t0, plan: performance.now() - t1 } };
@@ -213,7 +215,7 @@ export interface MergeTask {
 }
 
 /** The parent of a sharded round: everyone's columns, the shards' candidates, then selection. */
-export async function computeMerge(sql: Sql, task: MergeTask, settings: RoundSettings): Promise<ComputedPlan> {
+export async function computeMerge(sql: Sql, task: MergeTask, settings: RoundSettings, onExplained?: (pairs: PlannedPair[]) => void): Promise<ComputedPlan> {
   const t0 = performance.now();
   const asOf = new Date(task.asOf);
   const [rows, descriptions, excludedPairs, stats, shards] = await Promise.all([
@@ -229,7 +231,7 @@ export async function computeMerge(sql: Sql, task: MergeTask, settings: RoundSet
   // The explanations are shared with a helper thread, started now so it is ready by then.
   const helper = startRoundHelper(rows.length);
   try {
-    return await mergeWith(rows, descriptions, excludedPairs, stats, shards as unknown as Record<string, unknown>[], settings, helper, { t0, t1 });
+    return await mergeWith(rows, descriptions, excludedPairs, stats, shards as unknown as Record<string, unknown>[], settings, helper, { t0, t1 }, onExplained);
   } finally {
     await helper?.close();
   }
@@ -244,6 +246,7 @@ async function mergeWith(
   settings: RoundSettings,
   helper: RoundHelper | null,
   times: { t0: number; t1: number },
+  onExplained?: (pairs: PlannedPair[]) => void,
 ): Promise<ComputedPlan> {
   const { t0, t1 } = times;
   const population = buildPopulation(rows, { termStats: stats.termStats });
@@ -258,6 +261,7 @@ async function mergeWith(
     minScore: settings.minScore,
     excludedPairs,
     describe: (id: number) => descriptions.get(id),
+    onExplained,
     now: Date.now(),
     warnings,
     populationMs,

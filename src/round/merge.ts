@@ -24,6 +24,7 @@ export interface MergeInput {
   minScore?: number;
   excludedPairs: readonly (readonly [number, number])[];
   describe: (id: number) => string | null | undefined;
+  onExplained?: FinishRoundInput['onExplained'];
   now: number;
   warnings: string[];
   /** Time spent building the whole population, and finding candidates (the longest shard). */
@@ -72,6 +73,7 @@ function finishInputOf(input: MergeInput): FinishRoundInput {
     minScore: input.minScore,
     excludedPairs: input.excludedPairs,
     describe: input.describe,
+    onExplained: input.onExplained,
     now: input.now,
     warnings: input.warnings,
     timingsMs: { population: input.populationMs, candidates: input.candidatesMs },

@@ -3,18 +3,18 @@
 // (`maillage match`) and, split in shards, several worker processes.
 import { FlowProducer } from 'bullmq';
 import type { AppContext } from '../context.js';
-import type { Sql } from '../db/client.js';
+import type { Sql, TransactionSql } from '../db/client.js';
 import { recordEvent } from '../db/events.js';
 import { insertRoundIntroductions } from '../db/introductions.js';
 import { acquireRoundRunLock, beginRound, clearShardData, failRound, finishRound, getRound, touchRound, type RoundRow } from '../db/rounds.js';
-import type { RoundPlan, RoundReport, ShardBounds } from '../match/index.js';
+import type { PlannedPair, RoundPlan, RoundReport, ShardBounds } from '../match/index.js';
 import { DEFAULT_MIN_SCORE } from '../match/weights.js';
 import { createRedis } from '../queue/connection.js';
 import { JOBS, QUEUES } from '../queue/names.js';
 import type { ComputedPlan, RoundSettings, ShardSummary } from './compute.js';
 import { fanOutRound, resumeFanOut } from './fanout.js';
 import { planShardBounds } from './shards.js';
-import { runRoundTask } from './thread.js';
+import { runRoundTask, type RoundTask } from './thread.js';
 
 export type RoundContext = Pick<AppContext, 'config' | 'log' | 'sql' | 'queues'>;
 
@@ -90,61 +90,87 @@ export function buildReport(
 /** Thrown when the round was taken over (declared dead) while this process was still working. */
 export class RoundTakenOverError extends Error {}
 
+type Inserted = Awaited<ReturnType<typeof insertRoundIntroductions>>;
+
+/** In id order: the unique pair index and the people rows are then written front to back. */
+function inIdOrder(pairs: readonly PlannedPair[]): PlannedPair[] {
+  return [...pairs].sort((x, y) => Math.min(x.a, x.b) - Math.min(y.a, y.b) || Math.max(x.a, x.b) - Math.max(y.a, y.b));
+}
+
 /**
- * Writes a planned round in ONE transaction: the introductions (unique unordered pair, so a
- * re-run never proposes a pair twice) with the waiting time of the people proposed, who got nothing
- * and why, and the round's report (and drops a sharded round's working tables). Either all of it
- * is there, or none.
+ * Computes a round on its thread and writes it in ONE transaction: the introductions (unique
+ * unordered pair, so a re-run never proposes a pair twice) with the waiting time of the people
+ * proposed, who got nothing and why, and the round's report (and drops a sharded round's working
+ * tables). Either all of it is there, or none. The introductions are inserted chunk by chunk as
+ * the round thread hands them over, so PostgreSQL writes while the next ones are explained.
  */
-export async function writeRoundResult(
+export async function computeAndWriteRound(
   sql: Sql,
+  databaseUrl: string,
+  round: Pick<RoundRow, 'id' | 'trigger'>,
+  task: Extract<RoundTask, { kind: 'single' | 'merge' }>,
+  meta: { mode: 'single' | 'sharded'; settings: RoundSettings; shards?: ShardSummary[] },
+): Promise<{ introductions: number; report: StoredRoundReport }> {
+  return sql.begin(async (tx) => {
+    const inserts: Promise<Inserted>[] = [];
+    const computed = await runRoundTask(databaseUrl, task, (pairs) => {
+      const insert = insertRoundIntroductions(tx, round.id, inIdOrder(pairs));
+      // Seen by Promise.all below; until then a failure must not count as unhandled (the
+      // transaction is rolled back either way).
+      insert.catch(() => {});
+      inserts.push(insert);
+    });
+    return finishRoundWrite(tx, round, computed, meta, async () => (await Promise.all(inserts)).flat());
+  });
+}
+
+/** The rest of a round's transaction, once its introductions are (being) inserted. */
+async function finishRoundWrite(
+  tx: TransactionSql,
   round: Pick<RoundRow, 'id' | 'trigger'>,
   computed: ComputedPlan,
   meta: { mode: 'single' | 'sharded'; settings: RoundSettings; shards?: ShardSummary[] },
+  introductions: () => Promise<Inserted>,
 ): Promise<{ introductions: number; report: StoredRoundReport }> {
   const started = performance.now();
   const { plan } = computed;
-  return sql.begin(async (tx) => {
-    // In id order: the unique pair index and the people rows are then written front to back.
-    const ordered = [...plan.pairs].sort((x, y) => Math.min(x.a, x.b) - Math.min(y.a, y.b) || Math.max(x.a, x.b) - Math.max(y.a, y.b));
-    let writeIntroductionsMs = 0;
-    const unmatched = plan.unmatched.filter((u) => Number.isSafeInteger(u.id));
-    const unmatchedBatches: Promise<unknown>[] = [];
-    for (let k = 0; k < unmatched.length; k += 10_000) {
-      const batch = unmatched.slice(k, k + 10_000);
-      unmatchedBatches.push(tx`
-        insert into round_unmatched (round_id, person_id, reason)
-        select ${round.id}, u.id, u.reason
-        from unnest(${tx.array(batch.map((u) => u.id))}::bigint[], ${tx.array(batch.map((u) => u.reason))}::text[]) as u(id, reason)
-        where exists (select 1 from people p where p.id = u.id)
-        on conflict do nothing`);
-    }
-    // Sent together, run one after the other on the transaction's connection (pipelined).
-    const [inserted] = await Promise.all([
-      insertRoundIntroductions(tx, round.id, ordered).then((rows) => {
-        writeIntroductionsMs = performance.now() - started;
-        return rows;
-      }),
-      ...unmatchedBatches,
-    ]);
-    const report = buildReport(computed, {
-      roundId: round.id,
-      mode: meta.mode,
-      trigger: round.trigger,
-      settings: meta.settings,
-      written: inserted.length,
-      writeMs: performance.now() - started,
-      writeIntroductionsMs,
-      shards: meta.shards,
-    });
-    if (!(await finishRound(tx, round.id, report as unknown as Record<string, unknown>))) {
-      throw new RoundTakenOverError(`round ${round.id} is no longer running (declared interrupted): nothing written`);
-    }
-    // A sharded round's working tables (scored pairs, term statistics) are not needed any more.
-    if (meta.mode === 'sharded') await clearShardData(tx, round.id);
-    await recordEvent(tx, 'round.done', null, { roundId: round.id, people: report.people, introductions: inserted.length, mode: meta.mode });
-    return { introductions: inserted.length, report };
+  let writeIntroductionsMs = 0;
+  const unmatched = plan.unmatched.filter((u) => Number.isSafeInteger(u.id));
+  const unmatchedBatches: Promise<unknown>[] = [];
+  for (let k = 0; k < unmatched.length; k += 10_000) {
+    const batch = unmatched.slice(k, k + 10_000);
+    unmatchedBatches.push(tx`
+      insert into round_unmatched (round_id, person_id, reason)
+      select ${round.id}, u.id, u.reason
+      from unnest(${tx.array(batch.map((u) => u.id))}::bigint[], ${tx.array(batch.map((u) => u.reason))}::text[]) as u(id, reason)
+      where exists (select 1 from people p where p.id = u.id)
+      on conflict do nothing`);
+  }
+  // Sent together, run one after the other on the transaction's connection (pipelined).
+  const [inserted] = await Promise.all([
+    introductions().then((rows) => {
+      writeIntroductionsMs = performance.now() - started;
+      return rows;
+    }),
+    ...unmatchedBatches,
+  ]);
+  const report = buildReport(computed, {
+    roundId: round.id,
+    mode: meta.mode,
+    trigger: round.trigger,
+    settings: meta.settings,
+    written: inserted.length,
+    writeMs: performance.now() - started,
+    writeIntroductionsMs,
+    shards: meta.shards,
   });
+  if (!(await finishRound(tx, round.id, report as unknown as Record<string, unknown>))) {
+    throw new RoundTakenOverError(`round ${round.id} is no longer running (declared interrupted): nothing written`);
+  }
+  // A sharded round's working tables (scored pairs, term statistics) are not needed any more.
+  if (meta.mode === 'sharded') await clearShardData(tx, round.id);
+  await recordEvent(tx, 'round.done', null, { roundId: round.id, people: report.people, introductions: inserted.length, mode: meta.mode });
+  return { introductions: inserted.length, report };
 }
 
 /** Touches the round's heartbeat while work goes on, so nobody declares it interrupted. */
@@ -161,13 +187,14 @@ export type RoundRunResult =
   | { status: 'sharded'; roundId: number; shards: number }
   | { status: 'skipped'; reason: 'already-running' | 'already-done'; roundId: number | null };
 
+/** Computes and writes the round (one transaction), then fans out its proposals. */
 async function completeRound(
   ctx: RoundContext,
   round: RoundRow,
-  computed: ComputedPlan,
+  task: Extract<RoundTask, { kind: 'single' | 'merge' }>,
   meta: { mode: 'single' | 'sharded'; settings: RoundSettings; shards?: ShardSummary[] },
 ): Promise<RoundRunResult> {
-  const { report } = await writeRoundResult(ctx.sql, round, computed, meta);
+  const { report } = await computeAndWriteRound(ctx.sql, ctx.config.databaseUrl, round, task, meta);
   const proposalJobs = await fanOutRound(ctx, round.id);
   ctx.log.info(
     { roundId: round.id, mode: meta.mode, people: report.people, introductions: report.introductions, unmatched: report.unmatched, ms: report.timingsMs },
@@ -207,8 +234,7 @@ export async function runWeeklyRound(ctx: RoundContext, options: { trigger: Roun
         const shards = await startShardedRound(ctx, round, settings);
         return { status: 'sharded', roundId: round.id, shards };
       }
-      const computed = await runRoundTask(ctx.config.databaseUrl, { kind: 'single', settings });
-      return await completeRound(ctx, round, computed, { mode, settings });
+      return await completeRound(ctx, round, { kind: 'single', settings }, { mode, settings });
     } catch (err) {
       await failRound(ctx.sql, round.id, (err as Error).message).catch(() => {});
       throw err;
@@ -309,7 +335,6 @@ export async function mergeShardedRound(ctx: RoundContext, data: MergeJobData): 
   const heartbeat = keepAlive(ctx, round.id);
   try {
     await touchRound(ctx.sql, round.id);
-    const computed = await runRoundTask(ctx.config.databaseUrl, { kind: 'merge', task: { roundId: round.id, asOf: data.asOf }, settings: data.settings });
     const shards = await ctx.sql`select shard, work, pair_count, warnings from round_shards where round_id = ${round.id} order by shard`;
     const summaries: ShardSummary[] = shards.map((s) => {
       const work = (s.work ?? {}) as { loaded?: number; owned?: number; ms?: number; pid?: number; host?: string };
@@ -324,7 +349,8 @@ export async function mergeShardedRound(ctx: RoundContext, data: MergeJobData): 
         host: work.host,
       };
     });
-    return await completeRound(ctx, round, computed, { mode: 'sharded', settings: data.settings, shards: summaries });
+    const task = { kind: 'merge', task: { roundId: round.id, asOf: data.asOf }, settings: data.settings } as const;
+    return await completeRound(ctx, round, task, { mode: 'sharded', settings: data.settings, shards: summaries });
   } finally {
     heartbeat.stop();
   }

@@ -13,7 +13,8 @@ import { resolveReplyAddress } from '../../src/mail/reply-tag.js';
 import { verifyToken } from '../../src/mail/tokens.js';
 import { JOBS } from '../../src/queue/names.js';
 import { runRoundTask } from '../../src/round/thread.js';
-import { runWeeklyRound, writeRoundResult, roundSettings } from '../../src/round/run.js';
+import { EXPLAIN_CHUNK } from '../../src/match/round.js';
+import { computeAndWriteRound, runWeeklyRound, roundSettings, RoundTakenOverError } from '../../src/round/run.js';
 import { declareSchedules } from '../../src/worker.js';
 import { linksIn } from '../helpers/http.js';
 import { startTestService, waitFor } from '../helpers/context.js';
@@ -243,8 +244,14 @@ describe('a round interrupted by a crash', { timeout: 120_000 }, () => {
     expect(again.status).toBe('done');
 
     const first = (await getRound(service.ctx.sql, killed!.id as number))!;
-    if (first.status === 'failed') expect(first.error).toBe('interrupted: the process running it stopped');
-    else expect(first.status).toBe('done'); // killed just after its commit: the unique pair still holds
+    const [ofFirst] = await service.ctx.sql`select count(*)::int as n from introductions where round_id = ${first.id}`;
+    if (first.status === 'failed') {
+      expect(first.error).toBe('interrupted: the process running it stopped');
+      // Its introductions, written as they were explained, went with its transaction.
+      expect(ofFirst!.n).toBe(0);
+    } else {
+      expect(first.status).toBe('done'); // killed just after its commit: the unique pair still holds
+    }
     const [counts] = await service.ctx.sql`
       select count(*)::int as n, count(distinct (person_a, person_b))::int as pairs from introductions`;
     expect(counts!.n).toBe(counts!.pairs);
@@ -256,6 +263,27 @@ describe('a round interrupted by a crash', { timeout: 120_000 }, () => {
     expect(twice!.n).toBe(0);
   });
 
+  it('writes nothing when taken over while its introductions were being written', async () => {
+    await reset();
+    const sql = service.ctx.sql;
+    // Enough people for several chunks of introductions, written while the next are explained.
+    await fillProfiles(sql, generateProfiles(12_000, { seed: 3 }));
+    const settings = roundSettings(service.ctx.config);
+    const begun = await beginRound(sql, { trigger: 'manual', mode: 'single', jobId: null });
+    if (!begun.started) throw new Error('round not started');
+    const writing = computeAndWriteRound(sql, service.ctx.config.databaseUrl, begun.round, { kind: 'single', settings }, { mode: 'single', settings });
+    // Declared interrupted by another process (as takeOver does) before it commits.
+    await sql`update rounds set status = 'failed', error = 'interrupted: the process running it stopped', finished_at = now() where id = ${begun.round.id}`;
+    await expect(writing).rejects.toThrow(RoundTakenOverError);
+    const [written] = await sql`select count(*)::int as n from introductions`;
+    expect(written!.n).toBe(0);
+    const [waited] = await sql`select count(*)::int as n from people where waiting_since > ${begun.round.started_at}`;
+    expect(waited!.n).toBe(0);
+    // The same round, run again, writes several chunks' worth: the rolled-back one had streamed them.
+    const again = await runWeeklyRound(service.ctx, { trigger: 'manual', jobId: null });
+    expect(again.status === 'done' && again.report.introductions).toBeGreaterThan(EXPLAIN_CHUNK);
+  });
+
   it('queues the proposals of a round that committed but never fanned out, exactly once', async () => {
     await reset();
     const sql = service.ctx.sql;
@@ -264,8 +292,8 @@ describe('a round interrupted by a crash', { timeout: 120_000 }, () => {
     // The state a crash between the commit and the enqueueing leaves behind.
     const begun = await beginRound(sql, { trigger: 'schedule', mode: 'single', jobId: null });
     if (!begun.started) throw new Error('round not started');
-    const computed = await runRoundTask(service.ctx.config.databaseUrl, { kind: 'single', settings: roundSettings(service.ctx.config) });
-    await writeRoundResult(sql, begun.round, computed, { mode: 'single', settings: roundSettings(service.ctx.config) });
+    const settings = roundSettings(service.ctx.config);
+    await computeAndWriteRound(sql, service.ctx.config.databaseUrl, begun.round, { kind: 'single', settings }, { mode: 'single', settings });
     expect((await getRound(sql, begun.round.id))!.fanned_out_at).toBeNull();
     expect(await service.ctx.queues.proposals.getJobCounts()).toMatchObject({ waiting: 0, completed: 0 });
 

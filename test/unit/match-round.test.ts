@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { planRound, UNMATCHED_LABELS, UNMATCHED_REASONS, type RoundPlan } from '../../src/match/round.js';
+import { planRound, UNMATCHED_LABELS, UNMATCHED_REASONS, type PlannedPair, type RoundPlan } from '../../src/match/round.js';
 import type { MatchInput } from '../../src/match/population.js';
 import { DIE, person, randomPopulation } from './match-helpers.js';
 
@@ -296,5 +296,41 @@ describe('match/round: a round shared between threads', () => {
     expect(shared.unmatched).toEqual(single.unmatched);
     expect(shared.report.candidatePairs).toBe(single.report.candidatePairs);
     expect(shared.report.byReason).toEqual(single.report.byReason);
+  });
+});
+
+describe('match/round: pairs handed over as they are explained', () => {
+  // The round job writes each chunk while the next is being explained: every pair must come
+  // once, in the plan's order, with its explanation, before the plan itself.
+  it('hands every planned pair over once, in order, in chunks, before returning the plan', async () => {
+    const { planRoundSharing } = await import('../../src/match/round.js');
+    const { explainPair } = await import('../../src/match/explain.js');
+    const { scoreShard } = await import('../../src/match/candidates.js');
+    const rows = randomPopulation(600, 5);
+    const options = { now: Date.UTC(2025, 1, 1), explainChunk: 16 };
+    for (const shared of [false, true]) {
+      const chunks: PlannedPair[][] = [];
+      let returned = false;
+      const onExplained = (pairs: PlannedPair[]) => {
+        expect(returned).toBe(false);
+        chunks.push(pairs);
+      };
+      const plan = shared
+        ? await planRoundSharing(rows, { ...options, onExplained }, {
+            scoreEveryone: async (population, shardOptions) => scoreShard(population, null, 0, shardOptions),
+            explainSome: async (inputs) => inputs.map((input) => explainPair(input)),
+          })
+        : planRound(rows, { ...options, onExplained });
+      returned = true;
+      expect(plan.pairs.length).toBeGreaterThan(3 * 16);
+      expect(chunks.length).toBe(Math.ceil(plan.pairs.length / 16));
+      expect(chunks.slice(0, -1).every((chunk) => chunk.length === 16)).toBe(true);
+      expect(chunks.flat()).toEqual(plan.pairs);
+      expect(chunks.flat().every((pair) => pair.explanation.length > 0)).toBe(true);
+      // The same plan as a round that hands nothing over.
+      const plain = planRound(rows, { now: options.now });
+      expect(plan.pairs).toEqual(plain.pairs);
+      expect(plan.unmatched).toEqual(plain.unmatched);
+    }
   });
 });
