@@ -18,6 +18,33 @@ export async function resumePerson(db: Db, personId: number, source: string): Pr
   return rows.length > 0;
 }
 
+/**
+ * How people registered without the form's box are invited to be shown to the référent·es (the
+ * acknowledgement email and the page after /confirmer), followed by a link to /visible.
+ */
+export const REFERENT_INVITATION = {
+  intro: 'Un coup de pouce près de chez vous ?',
+  text: 'Les référent·es maillage de votre territoire peuvent vous aider à trouver du monde. Si vous le souhaitez, nous leur présenterons votre prénom, votre commune et votre projet, jamais vos coordonnées',
+  link: 'voir ce qui leur serait montré et donner mon accord',
+};
+
+/** Recorded each time a person agrees to be shown to the référent·es (ids only, as every event). */
+export const VISIBLE_EVENT = 'person.visible_to_referents';
+
+/**
+ * The person agrees that the référent·es of their territory see them in the weekly digest (first
+ * name, commune, project). The event dates the agreement: the digest lists someone who agreed
+ * during its week as new, even if they registered earlier (src/territory/digest-run.ts).
+ */
+export async function showToReferents(db: Db, personId: number, source: string): Promise<boolean> {
+  const rows = await db`
+    update people set visible_to_referents = true, updated_at = now()
+    where id = ${personId} and status in ('pending', 'active') and not visible_to_referents
+    returning id`;
+  if (rows.length > 0) await recordEvent(db, VISIBLE_EVENT, personId, { source });
+  return rows.length > 0;
+}
+
 export async function unsubscribePerson(db: Db, personId: number, source: string): Promise<boolean> {
   const rows = await db`
     update people set status = 'unsubscribed', unsubscribed_at = now(), confirm_nonce = null, pending_update = null, updated_at = now()

@@ -7,7 +7,7 @@
 // and queued after the commit, so processing a message twice changes nothing more.
 import { createHash, randomBytes } from 'node:crypto';
 import type { AppContext } from '../context.js';
-import { pausePerson, unsubscribePerson, markBounced } from '../control.js';
+import { pausePerson, unsubscribePerson, markBounced, REFERENT_INVITATION } from '../control.js';
 import type { Db, TransactionSql } from '../db/client.js';
 import { recordEvent } from '../db/events.js';
 import { getOutbound } from '../db/outbound.js';
@@ -16,7 +16,7 @@ import { findNetworkBySlug, getProfile, setPendingUpdate, upsertProfile, type Pe
 import { departementName, placeWords } from '../geo/index.js';
 import { handleIntroReply } from '../introductions/reply.js';
 import { personalFooter, frenchFullDate } from '../introductions/templates.js';
-import { eraseUrl, LINK_TTL_SECONDS } from '../mail/links.js';
+import { eraseUrl, LINK_TTL_SECONDS, visibleUrl } from '../mail/links.js';
 import { enqueueSends, outboundFor, writeEmail, type EmailRequest } from '../mail/outbox.js';
 import type { NewOutbound } from '../db/outbound.js';
 import type { TemplateVars } from '../mail/templates.js';
@@ -728,6 +728,22 @@ function alsoReferentNote(referent: boolean): { alsoReferentHtml: string; alsoRe
 
 // --- registrations and profile updates --------------------------------------------------------
 
+/**
+ * The paragraph of the acknowledgement that asks someone registered by email whether the
+ * référent·es of their territory may see them (the form asks it with a box; a reply to the
+ * bulletin cannot). Empty for someone who already agreed. The link opens a page that shows what
+ * would be shown, and only its button agrees.
+ */
+function referentInvitation(ctx: AppContext, personId: number, alreadyVisible: boolean): { invitationHtml: string; invitationText: string } {
+  if (alreadyVisible) return { invitationHtml: '', invitationText: '' };
+  const url = visibleUrl(ctx.config, personId);
+  const { intro, text, link } = REFERENT_INVITATION;
+  return {
+    invitationHtml: `<strong>${escapeHtml(intro)}</strong> ${escapeHtml(text)} : <a href="${escapeHtml(url)}">${escapeHtml(link)}</a>.`,
+    invitationText: `\n\n${intro} ${text}. Pour voir ce qui leur serait montré et donner votre accord, en un clic :\n${url}`,
+  };
+}
+
 async function applyRegistration(env: Env, done: Done): Promise<Decision> {
   const { tx, ctx, msg, u, trust, row } = env;
   const person = env.personLoaded ? env.person : await lockPerson(tx, env.from);
@@ -754,7 +770,7 @@ async function applyRegistration(env: Env, done: Done): Promise<Decision> {
       : await insertNewPerson();
     const counted = { answersToday: created.answers_today };
     if (trusted) {
-      const mail = await answer(env, 'ack-registration', { ...summary, consentDate: frenchFullDate(replyDate) }, { personId: created.id, greetingName, personalLinks: true, ...counted });
+      const mail = await answer(env, 'ack-registration', { ...summary, consentDate: frenchFullDate(replyDate), ...referentInvitation(ctx, created.id, false) }, { personId: created.id, greetingName, personalLinks: true, ...counted });
       return done('registered and active (authenticated sender)', { personId: created.id, mails: mail ? [mail] : [] });
     }
     const mail = await answer(env, 'confirm-email-registration', { ...summary, ...confirmVars(ctx, created.id, nonce) }, { personId: created.id, greetingName, ...counted });
@@ -801,7 +817,7 @@ async function applyRegistration(env: Env, done: Done): Promise<Decision> {
     await recordEvent(tx, 'registration.submitted', person.id, { source: 'email', outcome: 'updated-pending', network: network?.slug ?? null, trust: trust.verdict });
     if (activate) {
       await recordEvent(tx, 'registration.confirmed', person.id, { source: 'email', via: 'authenticated-sender' });
-      const mail = await answer(env, 'ack-registration', { ...summary, consentDate: frenchFullDate(replyDate) }, { personId: person.id, greetingName, personalLinks: true });
+      const mail = await answer(env, 'ack-registration', { ...summary, consentDate: frenchFullDate(replyDate), ...referentInvitation(ctx, person.id, person.visible_to_referents) }, { personId: person.id, greetingName, personalLinks: true });
       return done('registration completed and active (authenticated sender)', { personId: person.id, mails: mail ? [mail] : [] });
     }
     const mail = await answer(env, 'confirm-email-registration', { ...summary, ...confirmVars(ctx, person.id, nonce) }, { personId: person.id, greetingName });

@@ -4,7 +4,7 @@
 // the transaction so the intake (STOP / PAUSE / SUPPRIMER by email) can call it too, and
 // returns the outbox ids to enqueue once that transaction has committed.
 import type { AppContext } from '../context.js';
-import { erasePerson, pausePerson, resumePerson, unsubscribePerson } from '../control.js';
+import { erasePerson, pausePerson, resumePerson, unsubscribePerson, VISIBLE_EVENT } from '../control.js';
 import type { Db } from '../db/client.js';
 import { recordEvent } from '../db/events.js';
 import { getPerson, upsertProfile, type PersonRow } from '../db/people.js';
@@ -93,4 +93,6 @@ export async function updateProfileFromLink(tx: Db, person: PersonRow, input: Re
       consent_at = coalesce(consent_at, now()), pending_update = null, updated_at = now()
     where id = ${person.id}`;
   await recordEvent(tx, 'profile.updated', person.id, { source: 'profile-link' });
+  // Ticking the box dates the agreement, as the /visible page does (the digest reads it).
+  if (input.visibleToReferents && !person.visible_to_referents) await recordEvent(tx, VISIBLE_EVENT, person.id, { source: 'profile-link' });
 }

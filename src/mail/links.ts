@@ -15,6 +15,9 @@ export const LINK_TTL_SECONDS = {
   unsubscribe: 730 * DAY,
   erase: CONTROLS_TTL,
   profile: CONTROLS_TTL,
+  // Signed alone (the controls group is full), with the profile link's lifetime: the page it
+  // opens points to the profile page to change one's mind.
+  visible: CONTROLS_TTL,
   followup: 60 * DAY,
 } as const;
 
@@ -69,6 +72,11 @@ export function eraseUrl(config: LinkConfig, personId: number): string {
 
 export function profileUrl(config: LinkConfig, personId: number): string {
   return link(config, '/profil', { k: 'profile', p: personId }, LINK_TTL_SECONDS.profile);
+}
+
+/** "Let the référent·es of my territory see me": the invitation sent to people the form never asked. */
+export function visibleUrl(config: LinkConfig, personId: number): string {
+  return link(config, '/visible', { k: 'visible', p: personId }, LINK_TTL_SECONDS.visible);
 }
 
 export function followupUrl(config: LinkConfig, introductionId: number, personId: number, answer: 'met' | 'not-yet' | 'no'): string {

@@ -22,7 +22,7 @@
 import { createHmac, createSecretKey, timingSafeEqual, type KeyObject } from 'node:crypto';
 
 export interface TokenPayload {
-  /** what the link does: 'confirm', 'answer', 'unsubscribe', 'pause', 'erase', … */
+  /** what the link does: 'confirm', 'answer', 'unsubscribe', 'pause', 'erase', 'visible', … */
   k: string;
   /** person id */
   p: number;

@@ -13,6 +13,7 @@
 //   people to ignore the digest); the confirmation email says so, and the console shows the
 //   week as looked at.
 import type { AppContext } from '../context.js';
+import { VISIBLE_EVENT } from '../control.js';
 import type { Db } from '../db/client.js';
 import { recordEvent } from '../db/events.js';
 import { findDigest, getReferent, recordDigest, type ReferentRow } from '../db/referents.js';
@@ -72,17 +73,24 @@ export async function gatherDigestFacts(
     db`(${db(alias)}.departement = any(${deps}::text[]) or ${db(alias)}.commune_code = any(${communes}::text[]))`;
   const limit = DIGEST_MAX_LISTED + 1;
 
+  // New to the référent: confirmed this week, or registered earlier and agreed this week to be
+  // shown (most people registering by email are asked after their registration, by the link of
+  // their acknowledgement: src/web/routes/control.ts, /visible). Those are counted as new too,
+  // only while they agree (nobody is counted twice, nor as "did not wish to appear").
+  const confirmedThisWeek = db`p.confirmed_at >= ${from} and p.confirmed_at < ${to}`;
+  const agreedThisWeek = db`p.visible_to_referents and p.id in (
+    select person_id from events where type = ${VISIBLE_EVENT} and at >= ${from} and at < ${to})`;
   const newPeople = await db<PersonRowForDigest[]>`
     select p.id, p.name, f.commune, f.departement, f.role, f.categories, f.description
     from people p join profiles f on f.person_id = p.id
     where p.status = 'active' and p.visible_to_referents
-      and p.confirmed_at >= ${from} and p.confirmed_at < ${to} and ${inArea('f')}
+      and (${confirmedThisWeek} or ${agreedThisWeek}) and ${inArea('f')}
     order by p.confirmed_at, p.id
     limit ${limit}`;
   const [newCounts] = await db`
     select count(*)::int as total, count(*) filter (where p.visible_to_referents)::int as visible
     from people p join profiles f on f.person_id = p.id
-    where p.status = 'active' and p.confirmed_at >= ${from} and p.confirmed_at < ${to} and ${inArea('f')}`;
+    where p.status = 'active' and (${confirmedThisWeek} or ${agreedThisWeek}) and ${inArea('f')}`;
 
   // Two index-backed range scans (created_at; closed_at of accepted), each side's place joined.
   const touches = db`left join profiles fa on fa.person_id = i.person_a left join profiles fb on fb.person_id = i.person_b`;

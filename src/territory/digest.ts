@@ -97,6 +97,14 @@ function personHtml(p: DigestPerson, withReason: boolean): SafeHtml {
   }${reason ? html`<br><span style="color:#5b6b61">Pourquoi : ${reason}</span>` : ''}</li>`;
 }
 
+/**
+ * One new person as the digest lists them (an <li>): what the /visible page shows a person before
+ * they agree, so that what they see is what the référent·es will read.
+ */
+export function digestEntryHtml(p: DigestPerson): SafeHtml {
+  return personHtml(p, false);
+}
+
 function personText(p: DigestPerson, withReason: boolean): string {
   const lines = [`- ${whoLine(p)}`];
   const detail = detailLine(p);

@@ -9,7 +9,7 @@
 import { randomBytes } from 'node:crypto';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { answerUrl, eraseUrl, followupUrl, pauseUrl, profileUrl, resumeUrl, unsubscribeUrl } from '../../src/mail/links.js';
+import { answerUrl, eraseUrl, followupUrl, pauseUrl, profileUrl, resumeUrl, unsubscribeUrl, visibleUrl } from '../../src/mail/links.js';
 import { createToken } from '../../src/mail/tokens.js';
 import { runWeeklyRound } from '../../src/round/run.js';
 import { confirmationUrl } from '../../src/registration.js';
@@ -138,6 +138,7 @@ describe('emailed links with tampered, truncated, foreign or replayed tokens', (
       { path: '/desinscription', valid: unsubscribeUrl(c, ben.id) },
       { path: '/effacer', valid: eraseUrl(c, ben.id) },
       { path: '/profil', valid: profileUrl(c, ana.id) },
+      { path: '/visible', valid: visibleUrl(c, ana.id) },
       { path: '/confirmer', valid: confirmationUrl(service.ctx, ana.id, 'no-such-nonce') },
       { path: '/referent/confirmer', valid: `${c.publicUrl}/referent/confirmer?t=${tokenOf(pauseUrl(c, ana.id, '1m'))}` },
       { path: '/referent/desinscription', valid: `${c.publicUrl}/referent/desinscription?t=${tokenOf(pauseUrl(c, ana.id, '1m'))}` },
@@ -216,7 +217,7 @@ describe('emailed links with tampered, truncated, foreign or replayed tokens', (
 });
 
 function kindOf(path: string): string {
-  return ({ '/reponse': 'answer', '/suite': 'followup', '/pause': 'pause', '/desinscription': 'unsubscribe', '/effacer': 'erase', '/profil': 'profile', '/confirmer': 'confirm', '/referent/confirmer': 'referent-confirm', '/referent/desinscription': 'referent-unsubscribe' } as Record<string, string>)[path]!;
+  return ({ '/reponse': 'answer', '/suite': 'followup', '/pause': 'pause', '/desinscription': 'unsubscribe', '/effacer': 'erase', '/profil': 'profile', '/visible': 'visible', '/confirmer': 'confirm', '/referent/confirmer': 'referent-confirm', '/referent/desinscription': 'referent-unsubscribe' } as Record<string, string>)[path]!;
 }
 
 // ---- the forms -------------------------------------------------------------------------------
@@ -316,7 +317,7 @@ describe('forms filled with anything', () => {
 // ---- the rest --------------------------------------------------------------------------------
 
 describe('requests no page expects', () => {
-  const PATHS = ['/', '/inscription', '/confirmer', '/reponse', '/suite', '/pause', '/desinscription', '/effacer', '/profil', '/referent/confirmer', '/referent/desinscription', '/referent/effacer', '/admin', '/admin/connexion', '/admin/personnes/1', '/outbox', '/outbox/1', '/inbound/mime'];
+  const PATHS = ['/', '/inscription', '/confirmer', '/reponse', '/suite', '/pause', '/desinscription', '/effacer', '/profil', '/visible', '/referent/confirmer', '/referent/desinscription', '/referent/effacer', '/admin', '/admin/connexion', '/admin/personnes/1', '/outbox', '/outbox/1', '/inbound/mime'];
 
   it('the wrong method gets a French 404, 405 or 401, never a 500', async () => {
     for (const path of PATHS) {
@@ -328,7 +329,7 @@ describe('requests no page expects', () => {
   });
 
   it('oversized, malformed and mislabelled bodies get 400, 413 or 415', async () => {
-    const posts = ['/inscription', '/confirmer', '/reponse', '/pause', '/desinscription', '/effacer', '/profil', '/admin/connexion', '/suite'];
+    const posts = ['/inscription', '/confirmer', '/reponse', '/pause', '/desinscription', '/effacer', '/profil', '/visible', '/admin/connexion', '/suite'];
     for (const path of posts) {
       const big = form({ t: 'x', description: 'é'.repeat(70_000) });
       expectSane(await send('POST', path, { body: big, headers: FORM }), [413], `${path} with 140 kB`);

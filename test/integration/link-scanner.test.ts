@@ -54,6 +54,12 @@ beforeAll(async () => {
     headers: { authorization: `Bearer ${INTAKE_ENV.INBOUND_WEBHOOK_SECRET}` },
   });
   expect(posted.status).toBe(202);
+  // And one whose address is authenticated: registered at once, invited to be shown to the référent·es.
+  const trusted = await fetch(`${service.url}/inbound/mime`, {
+    method: 'POST', body: email({ from: 'Hortense <hortense@exemple.fr>', auth: 'pass', body: 'Bonjour, je cherche un habitat partagé près de Crest (26), avec un grand jardin à partager.\n\nHortense' }),
+    headers: { authorization: `Bearer ${INTAKE_ENV.INBOUND_WEBHOOK_SECRET}` },
+  });
+  expect(trusted.status).toBe(202);
 
   const round = await runWeeklyRound(ctx, { trigger: 'manual', jobId: null });
   if (round.status !== 'done') throw new Error(`round ${round.status}`);
@@ -94,14 +100,14 @@ describe('a link scanner fetching every link of every email', () => {
       select id, template, html, text_body from outbound_messages order by id`;
     const templates = new Set(mails.map((m) => m.template));
     // The round really produced the emails whose links matter most.
-    for (const t of ['proposal', 'meeting', 'reminder', 'followup', 'paused', 'confirm-registration', 'confirm-email-registration', 'referent-digest', 'referent-confirm']) {
+    for (const t of ['proposal', 'meeting', 'reminder', 'followup', 'paused', 'confirm-registration', 'confirm-email-registration', 'ack-registration', 'referent-digest', 'referent-confirm']) {
       expect(templates, `an email "${t}" in the outbox`).toContain(t);
     }
     const origin = new URL(service.url!).origin;
     const links = new Set<string>();
     for (const m of mails) for (const l of [...linksIn(m.html), ...linksIn(m.text_body)]) if (new URL(l).origin === origin) links.add(l);
     const paths = new Set([...links].map((l) => new URL(l).pathname));
-    for (const p of ['/reponse', '/pause', '/desinscription', '/effacer', '/profil', '/suite', '/confirmer', '/referent/confirmer', '/referent/desinscription']) {
+    for (const p of ['/reponse', '/pause', '/desinscription', '/effacer', '/profil', '/visible', '/suite', '/confirmer', '/referent/confirmer', '/referent/desinscription']) {
       expect(paths, `links to ${p}`).toContain(p);
     }
 

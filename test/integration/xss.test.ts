@@ -149,14 +149,14 @@ describe('XSS payloads in names and descriptions', () => {
       expect(page.status, link).toBeLessThan(500);
       expect(unescaped(page.body), `GET ${path}`).toEqual([]);
       seen.add(path);
-      // The answer and profile pages are where other people's names and words are shown after a click.
+      // The answer, profile and /visible pages are where names and words are shown after a click.
       const t = tokenField(page.body);
-      if (t && ['/reponse', '/profil', '/suite'].includes(path)) {
+      if (t && ['/reponse', '/profil', '/suite', '/visible'].includes(path)) {
         const after = await browser.post(path, path === '/profil' ? { t, name: 'Xa', place: 'Die', role: 'porteur', description: `${WORDS} ${PAYLOADS.join(' ')}`, radius: '50', consent: 'oui' } : { t });
         expect(unescaped(after.body), `POST ${path}`).toEqual([]);
       }
     }
-    for (const p of ['/reponse', '/profil', '/pause', '/effacer', '/desinscription', '/suite']) expect(seen).toContain(p);
+    for (const p of ['/reponse', '/profil', '/pause', '/effacer', '/desinscription', '/suite', '/visible']) expect(seen).toContain(p);
   });
 
   it('are escaped in the console and the outbox', async () => {

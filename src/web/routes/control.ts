@@ -1,16 +1,20 @@
 // Staying in control from any email: /pause (one or three months, or resume), /desinscription
 // (with RFC 8058 one-click: a POST with body "List-Unsubscribe=One-Click", no cookie, no CSRF
-// token, answered 200), /effacer (erase everything) and /profil (update the profile).
+// token, answered 200), /effacer (erase everything), /profil (update the profile) and /visible
+// (agree to be shown to the référent·es of one's territory, for people the form never asked).
 // GET only shows; the POST of the page's button acts. The signed link is the credential.
 import { Router, type Request, type Response } from 'express';
 import type { AppContext } from '../../context.js';
 import { getPerson, getProfile, type PersonRow } from '../../db/people.js';
+import { showToReferents } from '../../control.js';
 import { eraseAndConfirm, pauseAndConfirm, pauseEnd, resume, unsubscribe, updateProfileFromLink, type PauseOption } from '../../introductions/controls.js';
 import { firstName } from '../../introductions/model.js';
 import { frenchFullDate } from '../../introductions/templates.js';
-import { eraseUrl, pauseUrl } from '../../mail/links.js';
+import { eraseUrl, pauseUrl, profileUrl } from '../../mail/links.js';
 import { enqueueSend } from '../../mail/outbox.js';
 import { verifyToken, type TokenPayload } from '../../mail/tokens.js';
+import { displayName } from '../../round/proposal.js';
+import { digestEntryHtml } from '../../territory/digest.js';
 import { html, type SafeHtml } from '../html.js';
 import { page } from '../layout.js';
 import { readForm, validateForm, type FieldErrors, type FormValues, type Geocoder } from '../registration-form.js';
@@ -92,6 +96,29 @@ ${list.length > 0 ? html`<div class="summary" role="alert" tabindex="-1" id="err
 ${registrationFields(values, errors, { emailReadonly: true })}
 <button type="submit">Enregistrer mon profil</button>
 </form>`);
+}
+
+/** The person as the référent·es' digest would list them: the digest's own formatting. */
+async function asReferentsSeeThem(ctx: AppContext, person: PersonRow): Promise<{ entry: SafeHtml; placed: boolean }> {
+  const profile = await getProfile(ctx.sql, person.id);
+  const entry = digestEntryHtml({
+    name: person.name, commune: profile?.commune ?? null, departement: profile?.departement ?? null,
+    role: profile?.role ?? null, categories: profile?.categories ?? [], description: profile?.description ?? '',
+  });
+  // A digest covers communes and départements: someone we cannot place is in nobody's territory.
+  return { entry: html`<ul class="notice" style="list-style:none;margin:0 0 1rem">${entry}</ul>`, placed: Boolean(profile?.departement) };
+}
+
+/** ", Marie" to address the person by name, or nothing when we have none. */
+function greetingName(person: PersonRow): string {
+  const name = displayName(person.name);
+  return name ? `, ${name}` : '';
+}
+
+/** How to take the agreement back: the box of the profile page. */
+function changeOfMindToReferents(ctx: AppContext, person: PersonRow): SafeHtml {
+  const profile = `/profil?t=${tokenOf(profileUrl(ctx.config, person.id))}`;
+  return html`<p>Vous changez d’avis ? Décochez la case « J’accepte que les référent·es locaux de mon territoire voient mon prénom, ma commune et mon projet » sur <a href="${profile}">votre profil</a>, à tout moment : vous n’apparaîtrez plus dans les récapitulatifs suivants.</p>`;
 }
 
 export function controlRoutes(ctx: AppContext, geocode: Geocoder): Router {
@@ -222,6 +249,53 @@ ${tokenForm('/effacer', String(req.query.t), 'Effacer toutes mes données')}`);
     }
     await ctx.sql.begin((tx) => updateProfileFromLink(tx, person, result.input));
     send(res, 'Profil enregistré', html`<h1>C’est enregistré !</h1><p>Votre profil est à jour : les prochaines propositions en tiendront compte.</p>`);
+  });
+
+  // ---- shown to the référent·es -----------------------------------------------------------------
+  // People who registered by email were never asked (the form has a box for it): their
+  // acknowledgement, or the page after confirming, invites them here. The page shows exactly
+  // what the référent·es would read, and only the button's POST agrees.
+  router.get('/visible', async (req: Request, res: Response) => {
+    const v = await personFromLink(ctx, res, req.query.t, 'visible');
+    if (!v) return;
+    const { person } = v;
+    if (person.status === 'erased') return linkErrorPage(res, 'unknown');
+    if (person.status === 'unsubscribed') return send(res, 'Désinscrit·e', unsubscribedBody(ctx, person));
+    const { entry, placed } = await asReferentsSeeThem(ctx, person);
+    const hello = greetingName(person);
+    if (person.visible_to_referents) {
+      return send(res, 'Visible des référent·es', html`
+<h1>Vous avez déjà donné votre accord</h1>
+<p>Voici ce que les référent·es de votre territoire voient de vous dans leur récapitulatif :</p>
+${entry}
+${changeOfMindToReferents(ctx, person)}`);
+    }
+    send(res, 'Vous faire connaître près de chez vous', html`
+<h1>Vous faire connaître près de chez vous${hello} ?</h1>
+<p>Des référent·es maillage suivent les projets de leur territoire. Chaque semaine, nous leur envoyons un récapitulatif des nouvelles inscriptions et des personnes qui attendent encore une rencontre, pour leur permettre de donner un coup de pouce : un lieu, un contact, une réunion publique…</p>
+<p>Si vous êtes d’accord, voici exactement ce qui leur sera présenté :</p>
+${entry}
+<p>Rien d’autre : ni votre adresse e-mail, ni votre téléphone (s’ils figurent dans votre description, nous les masquons). Si un·e référent·e souhaite vous aider, c’est nous qui faisons le lien, et seulement avec votre accord.</p>
+${placed ? '' : html`<p>Nous ne savons pas encore où se trouve votre projet : indiquez votre commune sur <a href="/profil?t=${tokenOf(profileUrl(ctx.config, person.id))}">votre profil</a>, sans quoi aucun·e référent·e ne pourra vous voir.</p>`}
+${tokenForm('/visible', String(req.query.t), 'Oui, je suis d’accord')}
+<p class="hint">Sans votre accord, les référent·es savent seulement qu’une personne de plus s’est inscrite, sans rien savoir d’elle. Vous pourrez changer d’avis à tout moment.</p>`);
+  });
+
+  router.post('/visible', async (req: Request, res: Response) => {
+    const v = await personFromLink(ctx, res, tokenFrom(req), 'visible');
+    if (!v) return;
+    const { person } = v;
+    if (person.status === 'erased') return linkErrorPage(res, 'unknown');
+    if (person.status === 'unsubscribed') return send(res, 'Désinscrit·e', unsubscribedBody(ctx, person));
+    const shown = await ctx.sql.begin((tx) => showToReferents(tx, person.id, 'link'));
+    const { entry } = await asReferentsSeeThem(ctx, person);
+    const hello = greetingName(person);
+    send(res, 'Visible des référent·es', html`
+<h1>${shown ? `Merci${hello}, c’est noté !` : 'Vous aviez déjà donné votre accord'}</h1>
+<p>${shown ? 'Les référent·es de votre territoire vous découvriront dans leur prochain récapitulatif, ainsi :' : 'Les référent·es de votre territoire vous voient ainsi dans leur récapitulatif :'}</p>
+${entry}
+<p>Si un·e référent·e peut vous aider, nous vous demanderons votre accord avant de lui transmettre vos coordonnées.</p>
+${changeOfMindToReferents(ctx, person)}`);
   });
 
   return router;

@@ -3,6 +3,9 @@
 import { createHash } from 'node:crypto';
 import { Router, type Request, type Response } from 'express';
 import type { AppContext } from '../../context.js';
+import { REFERENT_INVITATION } from '../../control.js';
+import type { PersonRow } from '../../db/people.js';
+import { visibleUrl } from '../../mail/links.js';
 import { checkConfirmation, confirmRegistration, registerFromForm } from '../../registration.js';
 import { CATEGORIES, CATEGORY_LABELS, ROLE_CHOICES, ROLES } from '../../vocabulary.js';
 import { html, type SafeHtml } from '../html.js';
@@ -142,6 +145,19 @@ function invalidLinkPage(error: string): string {
   return page(m.title, html`<h1>${m.title}</h1><p>${m.text}</p><p><a class="button" href="/">Revenir à l’inscription</a></p>`);
 }
 
+/**
+ * Once registered, someone the form never asked (a reply to the bulletin, an import) is invited
+ * to let the référent·es of their territory see them: a link to the page that shows what they
+ * would see (/visible), where only the button agrees. The confirmation request itself does not
+ * carry it: one step at a time.
+ */
+function referentInvitation(ctx: AppContext, person: PersonRow): SafeHtml {
+  if (person.source === 'form' || person.visible_to_referents) return html``;
+  const link = `/visible?t=${new URL(visibleUrl(ctx.config, person.id)).searchParams.get('t')!}`;
+  const { intro, text, link: label } = REFERENT_INVITATION;
+  return html`<p class="notice"><strong>${intro}</strong> ${text} : <a href="${link}">${label}</a>.</p>`;
+}
+
 export function registerRoutes(ctx: AppContext, geocode: Geocoder): Router {
   const router = Router();
   const secure = ctx.config.publicUrl.startsWith('https:');
@@ -225,7 +241,8 @@ export function registerRoutes(ctx: AppContext, geocode: Geocoder): Router {
     res.type('html').send(page('Inscription confirmée', html`
 <h1>${result.isUpdate ? 'C’est enregistré !' : `Bienvenue, ${result.person.name ?? ''} !`}</h1>
 <p>${result.isUpdate ? 'Votre profil est à jour : les prochaines propositions en tiendront compte.' : 'Votre inscription est confirmée. Chaque semaine, nous cherchons la personne avec qui vous auriez le plus à partager, et nous vous écrivons quand nous la trouvons.'}</p>
-<p>Vos coordonnées ne seront transmises qu’aux personnes que vous accepterez de rencontrer.</p>`));
+<p>Vos coordonnées ne seront transmises qu’aux personnes que vous accepterez de rencontrer.</p>
+${result.isUpdate ? '' : referentInvitation(ctx, result.person)}`));
   });
 
   return router;
