@@ -26,6 +26,10 @@ describe('outcomeInFrench', () => {
     expect(outcomeInFrench('kept for the operator: message too large (52428800 bytes), stored truncated, sender told')).toMatch(/^pour vous : message trop lourd \(52\s428\s800 octets\), gardé tronqué, l’expéditeur prévenu$/);
     expect(outcomeInFrench('kept for the operator: no registration at this address (already answered today)')).toBe('pour vous : aucune inscription à cette adresse (déjà répondu aujourd’hui)');
     expect(outcomeInFrench('ignored: the sender failed authentication (dmarc=fail)')).toContain('(dmarc=fail)');
+    expect(outcomeInFrench('référent unsubscribed from the digest')).toBe('référent·e désinscrit·e du récapitulatif');
+    expect(outcomeInFrench('référent already unsubscribed from the digest (PAUSE: référent·es have no pause)')).toBe(
+      'référent·e déjà désinscrit·e du récapitulatif (PAUSE : les référent·es n’ont pas de pause)',
+    );
   });
 
   it('shows an unknown outcome as recorded', () => {

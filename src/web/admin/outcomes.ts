@@ -21,6 +21,9 @@ const RULES: Rule[] = [
   [/^permanent bounce for an address nobody registered with$/, () => 'rejet définitif pour une adresse inconnue'],
   [/^temporary failure noted, nothing suppressed$/, () => 'échec temporaire noté, rien de bloqué'],
   [/^erasure link sent$/, () => 'lien d’effacement envoyé'],
+  [/^référent erased \(name, address, territory\)$/, () => 'référent·e effacé·e (nom, adresse, territoire, e-mails échangés)'],
+  [/^référent (already )?unsubscribed from the digest( \(PAUSE: référent·es have no pause\))?$/, (m) =>
+    `référent·e ${m[1] ? 'déjà ' : ''}désinscrit·e du récapitulatif${m[2] ? ' (PAUSE : les référent·es n’ont pas de pause)' : ''}`],
   [/^unsubscribed$/, () => 'désinscrit·e'],
   [/^already unsubscribed$/, () => 'déjà désinscrit·e'],
   [/^paused until (\d{4})-(\d{2})-(\d{2})$/, (m) => `en pause jusqu’au ${m[3]}/${m[2]}/${m[1]}`],
