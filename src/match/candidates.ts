@@ -23,6 +23,7 @@
 // the unit tests check it against brute force. Beyond that it is an approximation whose recall
 // bench/round-pure.ts measures against brute force on a sample.
 import { KM_PER_DEGREE as KM_PER_DEGREE_IMPORTED } from './distance.js';
+import { buildExclusions, type ExcludedPairsInput, type Exclusions } from './exclusions.js';
 import { popcount as popcountImported, type Population } from './population.js';
 import * as score from './score.js';
 import {
@@ -485,8 +486,10 @@ export interface ShardResult {
 }
 
 export interface ScoreShardOptions extends CandidateOptions {
-  /** Pairs never to propose (already introduced, declined either way), as [id, id]. */
-  excludedPairs?: Iterable<readonly [number, number]>;
+  /** Pairs never to propose (already introduced, declined either way), as ids. */
+  excludedPairs?: ExcludedPairsInput;
+  /** The same, already indexed for this population (buildExclusions): then excludedPairs is not read. */
+  exclusions?: Exclusions;
   /** Reuse an index already built for this population. */
   index?: CandidateIndex;
   /**
@@ -593,25 +596,6 @@ class PairListBuilder {
   }
 }
 
-/** Canonical key of a pair of person indices. */
-function pairKey(size: number, i: number, j: number): number {
-  return i < j ? i * size + j : j * size + i;
-}
-
-/** Converts [id, id] exclusions into index keys for this population; unknown ids are ignored. */
-export function excludedPairKeys(population: Population, pairs: Iterable<readonly [number, number]> | undefined): Set<number> {
-  const keys = new Set<number>();
-  if (!pairs) return keys;
-  for (const pair of pairs) {
-    if (!pair) continue;
-    const i = population.indexOfId.get(pair[0]);
-    const j = population.indexOfId.get(pair[1]);
-    if (i === undefined || j === undefined || i === j) continue;
-    keys.add(pairKey(population.size, i, j));
-  }
-  return keys;
-}
-
 /**
  * Candidate generation + exact scoring for the people a shard owns (`bounds` null = everyone).
  * Returns each owned person's best `keepPerPerson` partners as one deduplicated pair list.
@@ -631,7 +615,7 @@ export function scoreShard(
 ): ShardResult {
   const opts = resolveOptions(options);
   const index = options.index ?? buildCandidateIndex(population, options);
-  const excluded = excludedPairKeys(population, options.excludedPairs);
+  const exclusions = options.exclusions ?? buildExclusions(population, options.excludedPairs);
   const { size, located, lat, lon, radiusKm } = population;
   const warnings: string[] = [];
 
@@ -652,7 +636,7 @@ export function scoreShard(
     }
   }
 
-  const scanner = new CandidateScanner(population, index, opts, excluded);
+  const scanner = new CandidateScanner(population, index, opts, exclusions);
   const builder = new PairListBuilder();
   // Each person's kept partners, to emit a pair once when both sides keep it (cheaper than a
   // set of pair keys: at most keepPerPerson entries to scan).
@@ -799,6 +783,9 @@ class CandidateScanner {
   private weakest = 0;
   private weakestScore = -1;
   private touchedCount = 0;
+  /** excludedMark[j] === excludedStamp: j is excluded for the person being searched. */
+  private readonly excludedMark: Int32Array;
+  private excludedStamp = 0;
   inReach = 0;
   excludedHits = 0;
   duplicates = 0;
@@ -810,9 +797,10 @@ class CandidateScanner {
     private readonly population: Population,
     private readonly index: CandidateIndex,
     private readonly opts: ResolvedCandidateOptions,
-    private readonly excluded: Set<number>,
+    private readonly exclusions: Exclusions,
   ) {
     const slots = index.cellPeople.length;
+    this.excludedMark = new Int32Array(population.size);
     this.acc = new Float64Array(slots);
     this.touched = new Int32Array(slots);
     this.finalistPerson = new Int32Array(opts.finalists);
@@ -860,6 +848,10 @@ class CandidateScanner {
     this.reads = 0;
     const population = this.population;
     this.keptSlots.length = 0;
+    // i's excluded partners, marked for O(1) checks while their cells are read.
+    const { start, partner } = this.exclusions;
+    const stamp = ++this.excludedStamp;
+    for (let e = start[i]!; e < start[i + 1]!; e++) this.excludedMark[partner[e]!] = stamp;
     if (population.vectorStart[i + 1] === population.vectorStart[i]) return 0;
     const ri = population.radiusKm[i]!;
     if (!population.located[i] && ri !== Infinity) return 0;
@@ -1087,8 +1079,8 @@ class CandidateScanner {
     const finalistPerson = this.finalistPerson;
     const finalistScore = this.finalistScore;
     const maxFinalists = finalistPerson.length;
-    const excluded = this.excluded;
-    const checkExcluded = excluded.size > 0;
+    const excludedMark = this.excludedMark;
+    const stamp = this.excludedStamp;
     const bi = i * HOT_STRIDE;
     const ri = hot[bi + HOT_RADIUS]!;
     const iLocated = hot[bi + HOT_LOCATED] === 1;
@@ -1158,7 +1150,7 @@ class CandidateScanner {
       if (finalists === maxFinalists && (cheap < weakestScore || (cheap === weakestScore && j > finalistPerson[weakest]!))) {
         continue;
       }
-      if (checkExcluded && excluded.has(pairKey(size, i, j))) {
+      if (excludedMark[j] === stamp) {
         excludedHits++;
         continue;
       }

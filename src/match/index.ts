@@ -19,6 +19,8 @@ export type {
   ScoreShardOptions,
   PersonCandidateStats,
 } from './candidates.js';
+export { buildExclusions, isExcluded, toIdPairs } from './exclusions.js';
+export type { Exclusions, ExcludedPairsInput, IdPairs } from './exclusions.js';
 export { scorePair } from './score.js';
 export type { ScoreComponents, ExactPairScore } from './score.js';
 export { selectPairs } from './select.js';

@@ -16,6 +16,7 @@ import {
   type ScoreShardOptions,
   type ShardResult,
 } from './candidates.js';
+import { buildExclusions, isExcluded, type ExcludedPairsInput, type Exclusions } from './exclusions.js';
 import { explainPair, type ExplainInput, type Explanation } from './explain.js';
 import { buildPopulation, roleOfCode, type MatchInput, type Population, type TermStats } from './population.js';
 import { selectPairs, type Selection } from './select.js';
@@ -29,8 +30,8 @@ export interface PlanRoundOptions extends CandidateOptions {
   maxPerPerson?: number;
   /** Minimum score of a proposed pair (default DEFAULT_MIN_SCORE in weights.ts). */
   minScore?: number;
-  /** Pairs never to propose, as [id, id] in either order: past introductions, declines either way. */
-  excludedPairs?: Iterable<readonly [number, number]>;
+  /** Pairs never to propose, as ids in either order: past introductions, declines either way. */
+  excludedPairs?: ExcludedPairsInput;
   /** Epoch ms of the round, for waiting-time figures in the report (default: the latest waitingSince). */
   now?: number;
   /**
@@ -217,12 +218,14 @@ export async function planRoundSharing(rows: readonly MatchInput[], options: Pla
 function prepareRound(rows: readonly MatchInput[], options: PlanRoundOptions) {
   const started = performance.now();
   const maxPerPerson = resolveMaxPerPerson(options.maxPerPerson);
-  const excludedPairs = options.excludedPairs ? [...options.excludedPairs] : [];
   const population = buildPopulation(Array.isArray(rows) ? rows : [], { termStats: options.termStats });
   const afterPopulation = performance.now();
+  // Indexed once for this population: the search and the selection both ask it.
+  const exclusions = buildExclusions(population, options.excludedPairs);
   const shardOptions: ScoreShardOptions = {
     ...options,
-    excludedPairs,
+    excludedPairs: undefined,
+    exclusions,
     // Enough alternatives that someone whose favourite partners are taken still gets a good one.
     keepPerPerson: options.keepPerPerson ?? keepPerPersonFor(maxPerPerson),
   };
@@ -235,7 +238,7 @@ function prepareRound(rows: readonly MatchInput[], options: PlanRoundOptions) {
     stats: [shard.stats],
     maxPerPerson,
     minScore: options.minScore,
-    excludedPairs,
+    exclusions,
     describe: options.describe,
     onExplained: options.onExplained,
     explainChunk: options.explainChunk,
@@ -258,7 +261,9 @@ export interface FinishRoundInput {
   stats: readonly PersonCandidateStats[];
   maxPerPerson?: number;
   minScore?: number;
-  excludedPairs?: Iterable<readonly [number, number]>;
+  excludedPairs?: ExcludedPairsInput;
+  /** The same, already indexed for `population` (buildExclusions): then excludedPairs is not read. */
+  exclusions?: Exclusions;
   describe?: (id: number) => string | null | undefined;
   /**
    * Called with the planned pairs in chunks (selection order, each pair once) as soon as they are
@@ -357,12 +362,16 @@ function chooseRoundPairs(input: FinishRoundInput): ChosenPairs {
   const { population } = input;
   const maxPerPerson = resolveMaxPerPerson(input.maxPerPerson);
   const minScore = typeof input.minScore === 'number' && Number.isFinite(input.minScore) ? input.minScore : DEFAULT_MIN_SCORE;
-  const excludedPairs = input.excludedPairs ? [...input.excludedPairs] : [];
+  const exclusions = input.exclusions ?? buildExclusions(population, input.excludedPairs);
   const beforeSelect = performance.now();
   const selection = selectPairs(input.pairs, {
     maxPerPerson,
     minScore,
-    excludedPairs,
+    isExcluded: (a, b) => {
+      const i = population.indexOfId.get(a);
+      const j = population.indexOfId.get(b);
+      return i !== undefined && j !== undefined && isExcluded(exclusions, i, j);
+    },
     waitingSince: (id) => population.waitingSince[population.indexOfId.get(id) ?? -1] ?? Number.MAX_SAFE_INTEGER,
   });
   const afterSelect = performance.now();

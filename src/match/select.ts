@@ -3,6 +3,7 @@
 // it is explainable ("you got your best partner who was still free"), deterministic, and within a
 // factor two of the best total score, which is more than word-similarity scores deserve.
 import type { ScoredPairList } from './candidates.js';
+import { toIdPairs, type ExcludedPairsInput } from './exclusions.js';
 import { DEFAULT_MAX_PER_PERSON, DEFAULT_MIN_SCORE, SCORE_TIE_QUANTUM } from './weights.js';
 
 export interface SelectOptions {
@@ -10,8 +11,13 @@ export interface SelectOptions {
   maxPerPerson?: number;
   /** Pairs scoring below this are never proposed (default DEFAULT_MIN_SCORE). */
   minScore?: number;
-  /** Pairs never to propose, as [id, id] in either order: past introductions, declines. */
-  excludedPairs?: Iterable<readonly [number, number]>;
+  /** Pairs never to propose, as ids in either order: past introductions, declines. */
+  excludedPairs?: ExcludedPairsInput;
+  /**
+   * The same as a question about two ids: a round asks its index of past introductions
+   * (src/match/exclusions.ts) rather than hand over millions of pairs.
+   */
+  isExcluded?: (a: number, b: number) => boolean;
   /** When each person started waiting (epoch ms); missing = waited least. */
   waitingSince?: ReadonlyMap<number, number> | ((id: number) => number);
 }
@@ -70,12 +76,13 @@ export function selectPairs(list: ScoredPairList, options: SelectOptions = {}): 
   // Exclusions between two people of the list only (the others cannot matter), keyed by their
   // local numbers: after a year of rounds there are millions of past introductions.
   const excluded = new Set<number>();
-  for (const pair of options.excludedPairs ?? []) {
-    if (!pair || pair[0] === pair[1]) continue;
-    const x = localOf.get(pair[0]);
-    const y = localOf.get(pair[1]);
-    if (x !== undefined && y !== undefined) excluded.add(localPairKey(x, y, people));
+  const pairs = toIdPairs(options.excludedPairs);
+  for (let e = 0; e < pairs.a.length; e++) {
+    const x = localOf.get(pairs.a[e]!);
+    const y = localOf.get(pairs.b[e]!);
+    if (x !== undefined && y !== undefined && x !== y) excluded.add(localPairKey(x, y, people));
   }
+  const isExcluded = options.isExcluded;
   const notExcluded = new Uint8Array(people);
   const viable = new Uint8Array(people);
   const candidates: number[] = [];
@@ -83,6 +90,7 @@ export function selectPairs(list: ScoredPairList, options: SelectOptions = {}): 
     const a = aLocal[k]!;
     const b = bLocal[k]!;
     if (excluded.size > 0 && excluded.has(localPairKey(a, b, people))) continue;
+    if (isExcluded && isExcluded(idOf[a]!, idOf[b]!)) continue;
     notExcluded[a] = notExcluded[b] = 1;
     if (!(list.score[k]! >= minScore)) continue;
     viable[a] = viable[b] = 1;

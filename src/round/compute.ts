@@ -11,6 +11,7 @@ import {
   planRound,
   planRoundSharing,
   scoreShard,
+  type IdPairs,
   type PlannedPair,
   type RoundPlan,
   type ShardBounds,
@@ -240,7 +241,7 @@ export async function computeMerge(sql: Sql, task: MergeTask, settings: RoundSet
 async function mergeWith(
   rows: Awaited<ReturnType<typeof loadEligibleProfiles>>,
   descriptions: Map<number, string>,
-  excludedPairs: [number, number][],
+  excludedPairs: IdPairs,
   stats: RoundStats,
   shards: readonly Record<string, unknown>[],
   settings: RoundSettings,

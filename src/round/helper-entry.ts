@@ -16,13 +16,11 @@ function handle(message: HelperRequest): { result: unknown; transfer: ArrayBuffe
     descriptions: new Map(),
     rejectedRows: [],
   };
-  const excludedPairs: [number, number][] = [];
-  for (let k = 0; k + 1 < message.excluded.length; k += 2) excludedPairs.push([message.excluded[k]!, message.excluded[k + 1]!]);
   const claims = new Int32Array(message.counter);
   const result = scoreShard(population, null, 0, {
     ...message.options,
     index: message.index,
-    excludedPairs,
+    exclusions: message.exclusions,
     claimBlock: () => Atomics.add(claims, 0, 1),
   });
   const { pairs, stats } = result;

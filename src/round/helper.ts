@@ -9,11 +9,13 @@ import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import {
   buildCandidateIndex,
+  buildExclusions,
   explainPair,
   mergeScoredPairs,
   scoreShard,
   type CandidateIndex,
   type CandidateOptions,
+  type Exclusions,
   type ExplainInput,
   type Explanation,
   type PersonCandidateStats,
@@ -33,8 +35,7 @@ export type HelperRequest =
       population: PortablePopulation;
       index: CandidateIndex;
       options: CandidateOptions;
-      /** Excluded pairs as [a0, b0, a1, b1, …] ids. */
-      excluded: Float64Array;
+      exclusions: Exclusions;
       counter: SharedArrayBuffer;
     }
   | { kind: 'explain'; inputs: ExplainInput[] };
@@ -95,7 +96,7 @@ export class RoundHelper implements RoundSharing {
   /** scoreShard(population, null, 0, options) on two threads at once; the same result. */
   async scoreEveryone(population: Population, options: ScoreShardOptions): Promise<ShardResult> {
     // Only the candidate options cross (the caller's may hold functions, which cannot).
-    const { index: given, excludedPairs } = options;
+    const { index: given } = options;
     const rest: CandidateOptions = {
       cellKm: options.cellKm,
       postingsPerList: options.postingsPerList,
@@ -107,27 +108,27 @@ export class RoundHelper implements RoundSharing {
       queryTerms: options.queryTerms,
     };
     const index = given ?? buildCandidateIndex(population, options);
-    if (this.failure) return scoreShard(population, null, 0, { ...rest, excludedPairs, index });
+    const exclusions = options.exclusions ?? buildExclusions(population, options.excludedPairs);
+    if (this.failure) return scoreShard(population, null, 0, { ...rest, exclusions, index });
     // Shared, not copied: the helper reads the same memory (no second 100 MB copy at 100k).
     shareTypedArrays(population);
     shareTypedArrays(index);
+    shareTypedArrays(exclusions);
     const counter = new SharedArrayBuffer(4);
     const claims = new Int32Array(counter);
-    const excluded: number[] = [];
-    for (const pair of excludedPairs ?? []) excluded.push(pair[0], pair[1]);
     const { indexOfId: _i, termIndex: _t, descriptions: _d, termText: _x, rejectedRows: _r, ...portable } = population;
     const away = this.request<ShardResult>({
       kind: 'score',
       population: portable,
       index,
       options: rest,
-      excluded: Float64Array.from(excluded),
+      exclusions,
       counter,
     });
     // Claimed here and there from the same counter: together, every block exactly once.
     let here: ShardResult;
     try {
-      here = scoreShard(population, null, 0, { ...rest, excludedPairs, index, claimBlock: () => Atomics.add(claims, 0, 1) });
+      here = scoreShard(population, null, 0, { ...rest, exclusions, index, claimBlock: () => Atomics.add(claims, 0, 1) });
     } catch (err) {
       away.catch(() => {});
       throw err;
@@ -139,7 +140,7 @@ export class RoundHelper implements RoundSharing {
       // The helper is gone (out of memory, killed), with the blocks it had claimed: score
       // everyone here instead. Slower, same result: the helper only ever saves time.
       this.lastShare = null;
-      return scoreShard(population, null, 0, { ...rest, excludedPairs, index });
+      return scoreShard(population, null, 0, { ...rest, exclusions, index });
     }
     this.lastShare = { here: here.work.owned, there: there.work.owned };
     return {

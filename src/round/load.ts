@@ -2,7 +2,7 @@
 // columns matching reads, arrays flattened to strings by PostgreSQL (splitting one string in JS
 // is several times cheaper than postgres.js parsing a text[] literal per row).
 import type { Db } from '../db/client.js';
-import type { MatchInput } from '../match/index.js';
+import type { IdPairs, MatchInput } from '../match/index.js';
 import { isRole } from '../vocabulary.js';
 
 /**
@@ -81,10 +81,56 @@ export async function loadEligibleProfiles(db: Db, window?: LoadWindow, asOf?: D
   return out;
 }
 
-/** Every pair ever proposed (any status): never proposed again, declined or not. */
-export async function loadExcludedPairs(db: Db): Promise<[number, number][]> {
-  const rows = (await db`select person_a, person_b from introductions`.values()) as unknown as [number, number][];
-  return rows;
+/**
+ * Every pair ever proposed (any status): never proposed again, declined or not. After a year of
+ * weekly rounds there are millions: they are read with COPY, as text, straight into two columns
+ * (a row object each would cost seconds and hundreds of megabytes).
+ */
+export async function loadExcludedPairs(db: Db): Promise<IdPairs> {
+  const stream = await db`copy (select person_a, person_b from introductions) to stdout`.readable();
+  const columns = new PairColumns();
+  // Text format: "<person_a>\t<person_b>\n" per row; ids are positive integers.
+  let value = 0;
+  let first = 0;
+  for await (const chunk of stream as AsyncIterable<Buffer>) {
+    for (let k = 0; k < chunk.length; k++) {
+      const c = chunk[k]!;
+      if (c >= 48 && c <= 57) value = value * 10 + (c - 48);
+      else if (c === 9) {
+        first = value;
+        value = 0;
+      } else if (c === 10) {
+        columns.push(first, value);
+        value = 0;
+      }
+    }
+  }
+  return columns.done();
+}
+
+/** Two growing Float64Array columns. */
+class PairColumns {
+  private a = new Float64Array(1024);
+  private b = new Float64Array(1024);
+  private length = 0;
+
+  push(x: number, y: number): void {
+    if (this.length === this.a.length) {
+      const a = new Float64Array(this.a.length * 2);
+      const b = new Float64Array(this.b.length * 2);
+      a.set(this.a);
+      b.set(this.b);
+      this.a = a;
+      this.b = b;
+    }
+    this.a[this.length] = x;
+    this.b[this.length] = y;
+    this.length++;
+  }
+
+  done(): IdPairs {
+    return { a: this.a.slice(0, this.length), b: this.b.slice(0, this.length) };
+  }
 }
 
 /** Descriptions of every eligible person, read alongside the profiles (another connection). */

@@ -6,6 +6,7 @@ import {
   finishRound,
   finishRoundSharing,
   mergeScoredPairs,
+  type ExcludedPairsInput,
   type FinishRoundInput,
   type RoundSharing,
   type PersonCandidateStats,
@@ -22,7 +23,7 @@ export interface MergeInput {
   shardStats: readonly PersonCandidateStats[];
   maxPerPerson?: number;
   minScore?: number;
-  excludedPairs: readonly (readonly [number, number])[];
+  excludedPairs: ExcludedPairsInput;
   describe: (id: number) => string | null | undefined;
   onExplained?: FinishRoundInput['onExplained'];
   now: number;

@@ -12,6 +12,7 @@ import { beginRound, getRound } from '../../src/db/rounds.js';
 import { resolveReplyAddress } from '../../src/mail/reply-tag.js';
 import { verifyToken } from '../../src/mail/tokens.js';
 import { JOBS } from '../../src/queue/names.js';
+import { loadExcludedPairs } from '../../src/round/load.js';
 import { runRoundTask } from '../../src/round/thread.js';
 import { EXPLAIN_CHUNK } from '../../src/match/round.js';
 import { computeAndWriteRound, runWeeklyRound, roundSettings, RoundTakenOverError } from '../../src/round/run.js';
@@ -311,6 +312,25 @@ describe('a round interrupted by a crash', { timeout: 120_000 }, () => {
     await fanOutRound(service.ctx, begun.round.id);
     await new Promise((r) => setTimeout(r, 500));
     expect((await outbox()).filter((x) => x.template === 'proposal')).toHaveLength(2);
+  });
+});
+
+describe('past introductions', { timeout: 60_000 }, () => {
+  it('are all read, whatever their status and however large the ids', async () => {
+    await reset();
+    const sql = service.ctx.sql;
+    // Ids beyond 32 bits: the columns hold them exactly.
+    const ids = [5_000_000_001, 5_000_000_002, 5_000_000_003];
+    for (const id of ids) await sql`insert into people (id, email, source, status) values (${id}, ${`p${id}@example.org`}, 'form', 'active')`;
+    await sql`
+      insert into introductions (person_a, person_b, score, explanation, status)
+      values (${ids[0]!}, ${ids[1]!}, 0.5, '', 'declined'), (${ids[1]!}, ${ids[2]!}, 0.5, '', 'accepted'), (${ids[0]!}, ${ids[2]!}, 0.5, '', 'proposed')`;
+    const pairs = await loadExcludedPairs(sql);
+    const read = Array.from(pairs.a, (a, k) => `${a}-${pairs.b[k]}`).sort();
+    expect(read).toEqual([`${ids[0]}-${ids[1]}`, `${ids[0]}-${ids[2]}`, `${ids[1]}-${ids[2]}`]);
+    await sql`truncate introductions, people cascade`;
+    const none = await loadExcludedPairs(sql);
+    expect(none.a.length).toBe(0);
   });
 });
 
