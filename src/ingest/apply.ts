@@ -739,7 +739,8 @@ function referentInvitation(ctx: AppContext, personId: number, alreadyVisible: b
   const url = visibleUrl(ctx.config, personId);
   const { intro, text, link } = REFERENT_INVITATION;
   return {
-    invitationHtml: `<strong>${escapeHtml(intro)}</strong> ${escapeHtml(text)} : <a href="${escapeHtml(url)}">${escapeHtml(link)}</a>.`,
+    // Appended to the paragraph before it, as the text version is: nothing left behind when empty.
+    invitationHtml: `<br><br><strong>${escapeHtml(intro)}</strong> ${escapeHtml(text)} : <a href="${escapeHtml(url)}">${escapeHtml(link)}</a>.`,
     invitationText: `\n\n${intro} ${text}. Pour voir ce qui leur serait montré et donner votre accord, en un clic :\n${url}`,
   };
 }
