@@ -89,6 +89,9 @@ try {
   const metrics = await time('/metrics: collect + format', async () => formatMetrics(await collectMetrics(ctx)));
   console.log(`\n/metrics: ${metrics.split('\n').filter((l) => l && !l.startsWith('#')).length} samples; digest Drôme+Ardèche: ${drome.newTotal} new, ${drome.introductions} introductions, ${drome.unmatchedTotal} unmatched`);
 } finally {
+  // /metrics reads the queues, which leaves their meta keys under this run's prefix.
+  const keys = await ctx.redis.keys(`${config.queuePrefix}:*`);
+  if (keys.length > 0) await ctx.redis.del(...keys);
   await closeContext(ctx);
   if (process.env.KEEP_DB) console.log(`kept ${config.databaseUrl}`);
   else await dropDatabase(config.databaseUrl);
