@@ -126,7 +126,8 @@ export const ERASED_DIGEST_NOTE =
  * - Not delivered yet (queued, sending, failed: a send job would still deliver it): deleted, as
  *   the unsent emails of an introduction are above. Rebuilding it needs the week's facts and the
  *   templates, which an erasure (one transaction) has not; and a digest waits in the outbox only
- *   for the seconds before its send job, or while delivery is failing. The week is recorded as not sent; next week's digest comes as usual.
+ *   for the seconds before its send job, or while delivery is failing. The week is recorded as
+ *   not sent; next week's digest comes as usual.
  */
 async function forgetInDigests(db: Db, personId: number): Promise<void> {
   const digests = await db`

@@ -83,8 +83,9 @@ export const REFERENT_TEMPLATES = ['referent-digest', 'referent-confirm', 'ack-r
 /**
  * Deletes the référent, the record of their digests and the mail exchanged with them in that
  * role: the digests we sent them (they greet them by name), our answers to them, and what they
- * wrote to us, as far as none of it belongs to a registration at the same address. `keepInboundId`: the message being processed right now (their
- * SUPPRIMER), which intake still has to close; it is the record of their request.
+ * wrote to us, as far as none of it belongs to a registration at the same address.
+ * `keepInboundId`: the message being processed right now (their SUPPRIMER), which intake still
+ * has to close; it is the record of their request.
  */
 export async function deleteReferent(db: Db, id: number, options: { keepInboundId?: number } = {}): Promise<boolean> {
   const rows = await db`delete from referents where id = ${id} returning email`;

@@ -31,6 +31,11 @@ function link(config: LinkConfig, path: string, payload: Parameters<typeof creat
   return `${config.publicUrl}${path}?t=${createToken(config.secret, payload, ttl)}`;
 }
 
+/** The token of one of these links: for a page's button, or a link relative to the page's own host. */
+export function tokenOf(url: string): string {
+  return new URL(url).searchParams.get('t')!;
+}
+
 /** Both answer links of one proposal, signed by one HMAC. */
 export function answerUrls(config: LinkConfig, introductionId: number, personId: number): Record<Answer, string> {
   const t = signTogether(config.secret, 'answer', { p: personId, i: introductionId }, LINK_TTL_SECONDS.answer);

@@ -1070,7 +1070,6 @@ class CandidateScanner {
 
   /** Filters the touched people by reach and keeps the best `finalists` by a cheap score. */
   private shortlist(i: number, cellProximity: number): void {
-    const size = this.population.size;
     const hot = this.hot;
     const slotHot = this.index.slotHot;
     const cellPeople = this.index.cellPeople;

@@ -9,7 +9,7 @@ import { answerFromLink, checkAnswerLink, type AnswerResult, type AnswerView } f
 import { checkFollowupLink, recordFollowup, type FollowupAnswer } from '../../introductions/followup.js';
 import type { AnswerValue } from '../../introductions/model.js';
 import { frenchDate } from '../../introductions/templates.js';
-import { answerUrl } from '../../mail/links.js';
+import { answerUrl, tokenOf } from '../../mail/links.js';
 import { html, type SafeHtml } from '../html.js';
 import { page } from '../layout.js';
 
@@ -44,7 +44,7 @@ function otherWho(view: AnswerView): string {
 function changeOfMind(ctx: AppContext, view: AnswerView, now: AnswerValue): SafeHtml {
   if (view.situation !== 'open') return html``;
   const other: AnswerValue = now === 'accepted' ? 'declined' : 'accepted';
-  const token = new URL(answerUrl(ctx.config, view.introductionId, view.personId, other)).searchParams.get('t')!;
+  const token = tokenOf(answerUrl(ctx.config, view.introductionId, view.personId, other));
   return html`
 <p class="hint">Vous pouvez changer d’avis jusqu’au ${frenchDate(view.deadline)}.</p>
 ${answerForm(token, other === 'accepted' ? 'Finalement, oui : mettez-nous en relation' : 'Finalement, non merci', true)}`;
@@ -107,7 +107,7 @@ export function answerRoutes(ctx: AppContext): Router {
       return void res.type('html').send(recordedPage(ctx, { state: 'unchanged', answer, view }));
     }
     const t = String(token);
-    const otherToken = new URL(answerUrl(ctx.config, view.introductionId, view.personId, answer === 'accepted' ? 'declined' : 'accepted')).searchParams.get('t')!;
+    const otherToken = tokenOf(answerUrl(ctx.config, view.introductionId, view.personId, answer === 'accepted' ? 'declined' : 'accepted'));
     const body = answer === 'accepted'
       ? html`
 <h1>Vous acceptez de rencontrer ${view.otherName}</h1>

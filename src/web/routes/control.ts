@@ -10,7 +10,7 @@ import { showToReferents } from '../../control.js';
 import { eraseAndConfirm, pauseAndConfirm, pauseEnd, resume, unsubscribe, updateProfileFromLink, type PauseOption } from '../../introductions/controls.js';
 import { firstName } from '../../introductions/model.js';
 import { frenchFullDate } from '../../introductions/templates.js';
-import { eraseUrl, pauseUrl, profileUrl } from '../../mail/links.js';
+import { eraseUrl, pauseUrl, profileUrl, tokenOf } from '../../mail/links.js';
 import { enqueueSend } from '../../mail/outbox.js';
 import { verifyToken, type TokenPayload } from '../../mail/tokens.js';
 import { displayName } from '../../round/proposal.js';
@@ -46,10 +46,6 @@ function send(res: Response, title: string, body: SafeHtml, status = 200): void 
 
 function tokenForm(action: string, token: string, label: string, cls = 'big'): SafeHtml {
   return html`<form method="post" action="${action}"><input type="hidden" name="t" value="${token}"><button type="submit" class="${cls}">${label}</button></form>`;
-}
-
-function tokenOf(url: string): string {
-  return new URL(url).searchParams.get('t')!;
 }
 
 const ERASED = html`<h1>Vos données ont été effacées</h1><p>Il ne reste rien de votre inscription chez maillage. Si l’envie revient, vous pouvez <a href="/">vous inscrire à nouveau</a>.</p>`;
@@ -115,9 +111,14 @@ function greetingName(person: PersonRow): string {
   return name ? `, ${name}` : '';
 }
 
+/** The person's profile page, on this host. */
+function profilePath(ctx: AppContext, person: PersonRow): string {
+  return `/profil?t=${tokenOf(profileUrl(ctx.config, person.id))}`;
+}
+
 /** How to take the agreement back: the box of the profile page. */
 function changeOfMindToReferents(ctx: AppContext, person: PersonRow): SafeHtml {
-  const profile = `/profil?t=${tokenOf(profileUrl(ctx.config, person.id))}`;
+  const profile = profilePath(ctx, person);
   return html`<p>Vous changez d’avis ? Décochez la case « J’accepte que les référent·es locaux de mon territoire voient mon prénom, ma commune et mon projet » sur <a href="${profile}">votre profil</a>, à tout moment : vous n’apparaîtrez plus dans les récapitulatifs suivants.</p>`;
 }
 
@@ -276,7 +277,7 @@ ${changeOfMindToReferents(ctx, person)}`);
 <p>Si vous êtes d’accord, voici exactement ce qui leur sera présenté :</p>
 ${entry}
 <p>Rien d’autre : ni votre adresse e-mail, ni votre téléphone (s’ils figurent dans votre description, nous les masquons). Si un·e référent·e souhaite vous aider, c’est nous qui faisons le lien, et seulement avec votre accord.</p>
-${placed ? '' : html`<p>Nous ne savons pas encore où se trouve votre projet : indiquez votre commune sur <a href="/profil?t=${tokenOf(profileUrl(ctx.config, person.id))}">votre profil</a>, sans quoi aucun·e référent·e ne pourra vous voir.</p>`}
+${placed ? '' : html`<p>Nous ne savons pas encore où se trouve votre projet : indiquez votre commune sur <a href="${profilePath(ctx, person)}">votre profil</a>, sans quoi aucun·e référent·e ne pourra vous voir.</p>`}
 ${tokenForm('/visible', String(req.query.t), 'Oui, je suis d’accord')}
 <p class="hint">Sans votre accord, les référent·es savent seulement qu’une personne de plus s’est inscrite, sans rien savoir d’elle. Vous pourrez changer d’avis à tout moment.</p>`);
   });

@@ -5,7 +5,7 @@ import { Router, type Request, type Response } from 'express';
 import type { AppContext } from '../../context.js';
 import { REFERENT_INVITATION } from '../../control.js';
 import type { PersonRow } from '../../db/people.js';
-import { visibleUrl } from '../../mail/links.js';
+import { tokenOf, visibleUrl } from '../../mail/links.js';
 import { checkConfirmation, confirmRegistration, registerFromForm } from '../../registration.js';
 import { CATEGORIES, CATEGORY_LABELS, ROLE_CHOICES, ROLES } from '../../vocabulary.js';
 import { html, type SafeHtml } from '../html.js';
@@ -153,7 +153,7 @@ function invalidLinkPage(error: string): string {
  */
 function referentInvitation(ctx: AppContext, person: PersonRow): SafeHtml {
   if (person.source === 'form' || person.visible_to_referents) return html``;
-  const link = `/visible?t=${new URL(visibleUrl(ctx.config, person.id)).searchParams.get('t')!}`;
+  const link = `/visible?t=${tokenOf(visibleUrl(ctx.config, person.id))}`;
   const { intro, text, link: label } = REFERENT_INVITATION;
   return html`<p class="notice"><strong>${intro}</strong> ${text} : <a href="${link}">${label}</a>.</p>`;
 }
